@@ -1,0 +1,48 @@
+//! Domain events of the campaign aggregate. `event_type()` names never change;
+//! a changed shape bumps `event_version()` and gets an upcaster.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::commands::{PublishDetails, StoreInfo};
+use super::rules::Objective;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all_fields = "camelCase")]
+pub enum CampaignEvent {
+    CampaignDraftCreated {
+        campaign_id: Uuid,
+        owner_id: String,
+        objective: Objective,
+        store: StoreInfo,
+        created_at: DateTime<Utc>,
+    },
+    /// The seeds' `EventCreated`: the campaign is open for entries.
+    CampaignPublished {
+        campaign_id: Uuid,
+        details: PublishDetails,
+        seed_commitment: String,
+        published_at: DateTime<Utc>,
+    },
+    CampaignEnded {
+        campaign_id: Uuid,
+        ended_at: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent for CampaignEvent {
+    fn event_type(&self) -> String {
+        match self {
+            CampaignEvent::CampaignDraftCreated { .. } => "CampaignDraftCreated",
+            CampaignEvent::CampaignPublished { .. } => "CampaignPublished",
+            CampaignEvent::CampaignEnded { .. } => "CampaignEnded",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}

@@ -1,0 +1,185 @@
+//! The campaign's business rules as pure decisions: state + command → events.
+
+use serde::{Deserialize, Serialize};
+
+use super::commands::{CampaignCommand, PublishDetails, StoreInfo};
+use super::events::CampaignEvent;
+use super::{Campaign, CampaignError, CampaignStatus};
+
+/// Upper bound on winners per campaign: a small shop's giveaway, and a bound
+/// that keeps a draw response and its notifications reasonable.
+pub const MAX_WINNER_COUNT: u32 = 1_000;
+
+/// The four objectives of seed 002, stored and shown in Korean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Objective {
+    #[serde(rename = "신규 고객 유치")]
+    NewCustomers,
+    #[serde(rename = "재방문 유도")]
+    RevisitIncentive,
+    #[serde(rename = "매출 증대")]
+    SalesGrowth,
+    #[serde(rename = "인지도 향상")]
+    Awareness,
+}
+
+impl Objective {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Objective::NewCustomers => "신규 고객 유치",
+            Objective::RevisitIncentive => "재방문 유도",
+            Objective::SalesGrowth => "매출 증대",
+            Objective::Awareness => "인지도 향상",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Objective> {
+        [
+            Objective::NewCustomers,
+            Objective::RevisitIncentive,
+            Objective::SalesGrowth,
+            Objective::Awareness,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s.trim())
+    }
+}
+
+pub(super) fn decide(
+    campaign: &Campaign,
+    command: CampaignCommand,
+) -> Result<Vec<CampaignEvent>, CampaignError> {
+    match command {
+        CampaignCommand::CreateDraft {
+            campaign_id,
+            owner_id,
+            objective,
+            store,
+            created_at,
+        } => {
+            if campaign.exists() {
+                return Err(CampaignError::AlreadyCreated);
+            }
+            let objective = Objective::parse(&objective)
+                .ok_or_else(|| CampaignError::InvalidObjective(objective.clone()))?;
+            let store = validate_store(store)?;
+            Ok(vec![CampaignEvent::CampaignDraftCreated {
+                campaign_id,
+                owner_id,
+                objective,
+                store,
+                created_at,
+            }])
+        }
+        CampaignCommand::Publish {
+            owner_id,
+            details,
+            seed_commitment,
+            published_at,
+        } => {
+            let id = ensure_owner(campaign, &owner_id)?;
+            if campaign.status != CampaignStatus::Draft {
+                return Err(CampaignError::AlreadyPublished);
+            }
+            let details = validate_details(details)?;
+            if seed_commitment.len() != 64 || !seed_commitment.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                return Err(CampaignError::InvalidField {
+                    field: "seedCommitment",
+                    reason: "must be 64 hex characters",
+                });
+            }
+            Ok(vec![CampaignEvent::CampaignPublished {
+                campaign_id: id,
+                details,
+                seed_commitment,
+                published_at,
+            }])
+        }
+        CampaignCommand::End { owner_id, ended_at } => {
+            let id = ensure_owner(campaign, &owner_id)?;
+            match campaign.status {
+                CampaignStatus::Draft => Err(CampaignError::NotActive),
+                // Ending twice is a no-op, so a retried request is harmless.
+                CampaignStatus::Ended => Ok(vec![]),
+                CampaignStatus::Active => Ok(vec![CampaignEvent::CampaignEnded {
+                    campaign_id: id,
+                    ended_at,
+                }]),
+            }
+        }
+    }
+}
+
+fn ensure_owner(campaign: &Campaign, owner_id: &str) -> Result<uuid::Uuid, CampaignError> {
+    let id = campaign.id.ok_or(CampaignError::NotFound)?;
+    if campaign.owner_id != owner_id {
+        return Err(CampaignError::NotOwner);
+    }
+    Ok(id)
+}
+
+fn validate_store(store: StoreInfo) -> Result<StoreInfo, CampaignError> {
+    let trimmed = StoreInfo {
+        store_name: store.store_name.trim().to_string(),
+        industry: store.industry.trim().to_string(),
+        address: store.address.trim().to_string(),
+    };
+    for (field, value) in [
+        ("storeName", &trimmed.store_name),
+        ("industry", &trimmed.industry),
+        ("address", &trimmed.address),
+    ] {
+        if value.is_empty() {
+            return Err(CampaignError::StoreInfoMissing(field));
+        }
+        if value.chars().count() > 200 {
+            return Err(CampaignError::InvalidField {
+                field,
+                reason: "must be at most 200 characters",
+            });
+        }
+    }
+    Ok(trimmed)
+}
+
+fn validate_details(details: PublishDetails) -> Result<PublishDetails, CampaignError> {
+    let invalid = |field, reason| Err(CampaignError::InvalidField { field, reason });
+    let title = details.title.trim().to_string();
+    let prize = details.prize.trim().to_string();
+    if title.is_empty() {
+        return invalid("title", "must not be empty");
+    }
+    if title.chars().count() > 100 {
+        return invalid("title", "must be at most 100 characters");
+    }
+    if prize.is_empty() {
+        return invalid("prize", "must not be empty");
+    }
+    if prize.chars().count() > 200 {
+        return invalid("prize", "must be at most 200 characters");
+    }
+    if details.ends_at <= details.starts_at {
+        return invalid("endsAt", "must be after startsAt");
+    }
+    if details.announcement_at < details.ends_at {
+        return invalid("announcementAt", "must not be before endsAt");
+    }
+    if details.winner_count == 0 || details.winner_count > MAX_WINNER_COUNT {
+        return invalid("winnerCount", "must be between 1 and 1000");
+    }
+    if details.channels.is_empty() {
+        return invalid("channels", "must name at least one channel");
+    }
+    let mut channels = details.channels.clone();
+    channels.sort();
+    channels.dedup();
+    if channels.len() != details.channels.len() {
+        return invalid("channels", "must not repeat a channel");
+    }
+    Ok(PublishDetails {
+        title,
+        prize,
+        ..details
+    })
+}

@@ -1,0 +1,12 @@
+//! Pure domain model of the promotion back end: campaigns, participations and
+//! verifiable prize draws. No IO lives here: time, ids, keys and randomness
+//! arrive with the commands.
+#![forbid(unsafe_code)]
+
+pub mod campaign;
+pub mod channel;
+pub mod draw_protocol;
+pub mod entrant;
+pub mod entry_number;
+pub mod participation;
+pub mod privacy;
