@@ -170,7 +170,10 @@ mod tests {
 
     #[test]
     fn masks_phone_and_name_as_the_owner_sees_them() {
-        assert_eq!(PhoneNumber::parse("010-1234-5678").unwrap().masked(), "010-****-5678");
+        assert_eq!(
+            PhoneNumber::parse("010-1234-5678").unwrap().masked(),
+            "010-****-5678"
+        );
         assert_eq!(EntrantName::parse("김철수").unwrap().masked(), "김**");
         assert_eq!(EntrantName::parse("Kim").unwrap().masked(), "K**");
     }
@@ -185,9 +188,18 @@ mod tests {
 
     #[test]
     fn name_length_and_content_rules() {
-        assert_eq!(EntrantName::parse("김"), Err(EntrantInputError::NameTooShort));
-        assert_eq!(EntrantName::parse("  "), Err(EntrantInputError::NameTooShort));
-        assert_eq!(EntrantName::parse(&"가".repeat(51)), Err(EntrantInputError::NameTooLong));
+        assert_eq!(
+            EntrantName::parse("김"),
+            Err(EntrantInputError::NameTooShort)
+        );
+        assert_eq!(
+            EntrantName::parse("  "),
+            Err(EntrantInputError::NameTooShort)
+        );
+        assert_eq!(
+            EntrantName::parse(&"가".repeat(51)),
+            Err(EntrantInputError::NameTooLong)
+        );
         assert_eq!(
             EntrantName::parse("김\u{0}수"),
             Err(EntrantInputError::NameHasControlCharacters)

@@ -42,7 +42,8 @@ impl CampaignSecret {
 }
 
 fn derive(secret: &[u8; 32], label: &[u8]) -> [u8; 32] {
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    let mut mac =
+        <HmacSha256 as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(label);
     mac.finalize().into_bytes().into()
 }
@@ -51,7 +52,8 @@ fn derive(secret: &[u8; 32], label: &[u8]) -> [u8; 32] {
 /// Used as the participation aggregate id (so the store's primary key makes a
 /// second entry impossible) and as the draw's entrant id.
 pub fn pseudonymous_id(pid_key: &[u8; 32], campaign_id: Uuid, normalised_phone: &str) -> [u8; 32] {
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(pid_key).expect("HMAC takes keys of any length");
+    let mut mac =
+        <HmacSha256 as Mac>::new_from_slice(pid_key).expect("HMAC takes keys of any length");
     mac.update(campaign_id.as_bytes());
     mac.update(normalised_phone.as_bytes());
     mac.finalize().into_bytes().into()
@@ -111,7 +113,9 @@ pub fn open(
     participant_id: Uuid,
     sealed: &SealedPersonalData,
 ) -> Result<PersonalData, SealError> {
-    let nonce = BASE64.decode(&sealed.nonce).map_err(|_| SealError::Malformed)?;
+    let nonce = BASE64
+        .decode(&sealed.nonce)
+        .map_err(|_| SealError::Malformed)?;
     let ciphertext = BASE64
         .decode(&sealed.ciphertext)
         .map_err(|_| SealError::Malformed)?;
@@ -166,7 +170,10 @@ mod tests {
         assert_eq!(a, pseudonymous_id(&key, Uuid::from_u128(1), "01012345678"));
         assert_ne!(a, pseudonymous_id(&key, Uuid::from_u128(2), "01012345678"));
         assert_ne!(a, pseudonymous_id(&key, Uuid::from_u128(1), "01012345679"));
-        assert_ne!(a, pseudonymous_id(&[0; 32], Uuid::from_u128(1), "01012345678"));
+        assert_ne!(
+            a,
+            pseudonymous_id(&[0; 32], Uuid::from_u128(1), "01012345678")
+        );
         assert_ne!(secret().pid_key(), secret().data_key());
     }
 }

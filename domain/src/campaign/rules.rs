@@ -82,7 +82,8 @@ pub(super) fn decide(
                 return Err(CampaignError::AlreadyPublished);
             }
             let details = validate_details(details)?;
-            if seed_commitment.len() != 64 || !seed_commitment.bytes().all(|b| b.is_ascii_hexdigit())
+            if seed_commitment.len() != 64
+                || !seed_commitment.bytes().all(|b| b.is_ascii_hexdigit())
             {
                 return Err(CampaignError::InvalidField {
                     field: "seedCommitment",
