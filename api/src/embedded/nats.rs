@@ -1,0 +1,364 @@
+//! The private `nats-server` (JetStream): command line, spawn, readiness (TCP, connect, JetStream
+//! account query), reuse of a running instance, graceful stop.
+//!
+//! Files in the data folder: `nats/` (JetStream store), `nats.log`, `nats.pid`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+
+use super::sys;
+
+/// Where Debian's `nats-server` package installs the server.
+pub(crate) const DEBIAN_NATS_SERVER: &str = "/usr/sbin/nats-server";
+/// How long a freshly started server gets to answer JetStream requests.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an already running server gets to prove it answers before we replace it.
+const REUSE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Grace period between SIGTERM and SIGKILL on stop.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+const START_ATTEMPTS: usize = 3;
+
+/// `/usr/sbin/nats-server`, else `nats-server` on `$PATH`.
+pub(crate) fn find_nats_server() -> Option<PathBuf> {
+    let debian = Path::new(DEBIAN_NATS_SERVER);
+    if sys::is_executable(debian) {
+        return Some(debian.to_path_buf());
+    }
+    sys::which("nats-server")
+}
+
+pub(crate) fn nats_url(port: u16) -> String {
+    format!("nats://127.0.0.1:{port}")
+}
+
+/// Files of the embedded server inside the data folder.
+#[derive(Debug, Clone)]
+pub(crate) struct NatsPaths {
+    pub store_dir: PathBuf,
+    pub log: PathBuf,
+    pub pid_file: PathBuf,
+}
+
+impl NatsPaths {
+    pub(crate) fn new(data_dir: &Path) -> Self {
+        Self {
+            store_dir: data_dir.join("nats"),
+            log: data_dir.join("nats.log"),
+            pid_file: data_dir.join("nats.pid"),
+        }
+    }
+}
+
+/// Arguments for `nats-server`: the config file first, then flags, which override it.
+pub(crate) fn nats_args(conf: &Path, port: u16, paths: &NatsPaths) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec!["-c".into(), conf.into()];
+    args.extend([
+        "-a".into(),
+        "127.0.0.1".into(),
+        "-p".into(),
+        port.to_string().into(),
+    ]);
+    args.extend([
+        "-js".into(),
+        "-sd".into(),
+        paths.store_dir.clone().into_os_string(),
+    ]);
+    args.extend(["-l".into(), paths.log.clone().into_os_string()]);
+    args.extend(["-P".into(), paths.pid_file.clone().into_os_string()]);
+    args
+}
+
+/// A private nats-server, either started by this process or reused from an earlier one.
+#[derive(Debug)]
+pub(crate) struct Nats {
+    port: u16,
+    pid: u32,
+    paths: NatsPaths,
+    /// The child when this process started the server; `None` when reused.
+    child: Option<tokio::process::Child>,
+}
+
+impl Nats {
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub(crate) fn started_here(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Reuses the server recorded in `infra.json` (`recorded` = port, pid) if it is ours, alive
+    /// and answers JetStream requests; otherwise replaces a stale one and starts a new server.
+    pub(crate) async fn start_or_reuse(
+        data_dir: &Path,
+        conf: &Path,
+        recorded: Option<(u16, u32)>,
+    ) -> anyhow::Result<Self> {
+        let paths = NatsPaths::new(data_dir);
+        let server = find_nats_server()
+            .context("nats-server not found (/usr/sbin/nats-server or on PATH)")?;
+
+        let pid_from_file = std::fs::read_to_string(&paths.pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        let candidates: Vec<u32> = recorded
+            .map(|(_, pid)| pid)
+            .into_iter()
+            .chain(pid_from_file)
+            .collect();
+        for pid in candidates {
+            if !is_our_server(pid, &paths) {
+                continue;
+            }
+            if let Some((port, recorded_pid)) = recorded {
+                if recorded_pid == pid
+                    && wait_ready(port, REUSE_TIMEOUT, || sys::pid_alive(pid))
+                        .await
+                        .is_ok()
+                {
+                    tracing::info!(port, pid, "reusing running embedded nats-server");
+                    return Ok(Self {
+                        port,
+                        pid,
+                        paths,
+                        child: None,
+                    });
+                }
+            }
+            // Ours (same store dir) but unusable or port unknown: two servers must not share a
+            // JetStream store, so replace it.
+            tracing::warn!(
+                pid,
+                "replacing an embedded nats-server that does not answer"
+            );
+            sys::terminate_pid(pid, STOP_GRACE).await?;
+        }
+
+        check_config(&server, conf).await?;
+        std::fs::create_dir_all(&paths.store_dir)
+            .with_context(|| format!("creating {}", paths.store_dir.display()))?;
+        let started = std::time::Instant::now();
+        let mut last_err = None;
+        for _ in 0..START_ATTEMPTS {
+            let port = sys::free_port()?;
+            match Self::spawn(&server, conf, port, &paths).await {
+                Ok(nats) => {
+                    tracing::info!(
+                        port,
+                        pid = nats.pid,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "started embedded nats-server"
+                    );
+                    return Ok(nats);
+                }
+                Err((e, port_taken)) if port_taken => {
+                    tracing::warn!(
+                        port,
+                        "port was taken before nats-server could bind it; retrying with another"
+                    );
+                    last_err = Some(e);
+                }
+                Err((e, _)) => return Err(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| anyhow!("nats-server failed to start")))
+    }
+
+    /// Spawns one server and waits for it; on failure says whether the port was the problem.
+    async fn spawn(
+        server: &Path,
+        conf: &Path,
+        port: u16,
+        paths: &NatsPaths,
+    ) -> Result<Self, (anyhow::Error, bool)> {
+        let log_offset = std::fs::metadata(&paths.log).map(|m| m.len()).unwrap_or(0);
+        let open_log = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&paths.log)
+                .with_context(|| format!("opening {}", paths.log.display()))
+        };
+        let (stdout, stderr) = match (open_log(), open_log()) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return Err((e, false)),
+        };
+        let mut child = tokio::process::Command::new(server)
+            .args(nats_args(conf, port, paths))
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            // Own process group: a Ctrl-C on the terminal must not kill it before we stop it.
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("spawning {}", server.display()))
+            .map_err(|e| (e, false))?;
+        let pid = child.id().unwrap_or_default();
+        let ready = wait_ready(port, READY_TIMEOUT, || sys::pid_alive(pid)).await;
+        match ready {
+            Ok(()) => Ok(Self {
+                port,
+                pid,
+                paths: paths.clone(),
+                child: Some(child),
+            }),
+            Err(e) => {
+                let _ = sys::terminate_pid(pid, Duration::from_secs(5)).await;
+                let _ = child.wait().await;
+                let new_log = std::fs::read(&paths.log)
+                    .map(|b| {
+                        String::from_utf8_lossy(&b[(log_offset as usize).min(b.len())..])
+                            .into_owned()
+                    })
+                    .unwrap_or_default();
+                let port_taken = new_log.contains("address already in use");
+                Err((
+                    anyhow!(
+                        "nats-server ({} -c {}) did not become ready on port {port}: {e}; see {}:\n{}",
+                        server.display(),
+                        conf.display(),
+                        paths.log.display(),
+                        sys::tail_lines(&new_log, 15)
+                    ),
+                    port_taken,
+                ))
+            }
+        }
+    }
+
+    /// Stops the server if this process started it: SIGTERM, wait, SIGKILL. Idempotent.
+    pub(crate) async fn stop(&mut self) -> anyhow::Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        if child.try_wait()?.is_none() {
+            sys::send_signal(self.pid, "TERM").await?;
+            match tokio::time::timeout(STOP_GRACE, child.wait()).await {
+                Ok(status) => {
+                    status.context("waiting for nats-server")?;
+                }
+                Err(_) => {
+                    tracing::warn!(pid = self.pid, "nats-server ignored SIGTERM; killing it");
+                    child.kill().await.context("killing nats-server")?;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&self.paths.pid_file);
+        tracing::info!(pid = self.pid, "stopped embedded nats-server");
+        Ok(())
+    }
+
+    /// Best-effort stop without waiting, for `Drop`.
+    fn stop_nowait(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if matches!(child.try_wait(), Ok(None)) {
+                sys::send_signal_nowait(self.pid, "TERM");
+            }
+        }
+    }
+}
+
+/// Dropped without [`Nats::stop`] (error paths, panics): stop what we started anyway.
+impl Drop for Nats {
+    fn drop(&mut self) {
+        self.stop_nowait();
+    }
+}
+
+/// True if `pid` is a live nats-server using this data folder's store.
+fn is_our_server(pid: u32, paths: &NatsPaths) -> bool {
+    sys::pid_alive(pid)
+        && sys::pid_cmdline(pid).is_some_and(|c| {
+            c.contains("nats-server") && c.contains(paths.store_dir.to_string_lossy().as_ref())
+        })
+}
+
+/// One readiness probe: TCP, NATS connect, and a JetStream account info request.
+///
+/// The request is raw (`$JS.API.INFO`) on purpose: async-nats 0.51's `query_account()` cannot
+/// decode the reply of nats-server 2.9 (Debian bookworm), which lacks `reserved_memory`.
+async fn answers(port: u16) -> Result<(), String> {
+    if !sys::tcp_open(port).await {
+        return Err("port not open".to_owned());
+    }
+    let probe = async {
+        let client = async_nats::ConnectOptions::new()
+            .connection_timeout(Duration::from_secs(2))
+            .connect(nats_url(port))
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let result = client
+            .request("$JS.API.INFO", "".into())
+            .await
+            .map_err(|e| format!("JetStream account info: {e}"))
+            .and_then(|reply| check_account_info(&reply.payload));
+        let _ = client.drain().await;
+        result
+    };
+    match tokio::time::timeout(Duration::from_secs(5), probe).await {
+        Ok(r) => r,
+        Err(_) => Err("probe timed out".to_owned()),
+    }
+}
+
+/// Accepts a `$JS.API.INFO` reply that is an account info response without an error.
+pub(crate) fn check_account_info(payload: &[u8]) -> Result<(), String> {
+    let reply: serde_json::Value = serde_json::from_slice(payload)
+        .map_err(|e| format!("JetStream account info is not JSON: {e}"))?;
+    if let Some(error) = reply.get("error") {
+        return Err(format!("JetStream account info: {error}"));
+    }
+    match reply.get("type").and_then(|t| t.as_str()) {
+        Some("io.nats.jetstream.api.v1.account_info_response") => Ok(()),
+        other => Err(format!(
+            "unexpected JetStream account info reply type {other:?}"
+        )),
+    }
+}
+
+/// Polls until the server answers JetStream requests, it dies (`alive` turns false), or `timeout`.
+async fn wait_ready(port: u16, timeout: Duration, alive: impl Fn() -> bool) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let err = match answers(port).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        if !alive() {
+            return Err(format!("the server exited ({err})"));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("no answer within {}s ({err})", timeout.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Checks the config file with `nats-server -c <conf> -t` for a clear error before starting.
+async fn check_config(server: &Path, conf: &Path) -> anyhow::Result<()> {
+    let out = tokio::process::Command::new(server)
+        .arg("-c")
+        .arg(conf)
+        .arg("-t")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("running {} -t", server.display()))?;
+    if !out.status.success() {
+        bail!(
+            "nats-server rejects {}: {}{}",
+            conf.display(),
+            String::from_utf8_lossy(&out.stdout).trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The `promo` command line: reads configuration, connects, migrates and
+//! serves, or runs one of the tools around the service.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use promo_api::auth::Auth;
+use promo_api::embedded::{run_with_infra, EmbeddedInfra};
+use promo_api::{Application, BuildOptions, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "promo",
+    about = "Promotion participation, verifiable prize draws and channel analytics"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API. Without DATABASE_URL/NATS_URL it starts a private
+    /// Postgres cluster and nats-server under the data folder.
+    Serve,
+    /// Run a command with DATABASE_URL/NATS_URL pointing at embedded Postgres
+    /// and NATS (started for the command and stopped after it), unless both
+    /// are already set.
+    WithInfra {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("PROMO_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("data"))
+}
+
+/// `nats.conf` next to the workspace (or `PROMO_NATS_CONF`).
+fn nats_conf() -> PathBuf {
+    if let Some(path) = std::env::var_os("PROMO_NATS_CONF") {
+        return PathBuf::from(path);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("nats.conf");
+    if workspace.exists() {
+        workspace
+    } else {
+        PathBuf::from("nats.conf")
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// `AUTH_JWT_SECRET`, or a random one kept in the data folder for local use.
+fn jwt_secret(data_dir: &Path) -> anyhow::Result<String> {
+    if let Ok(secret) = std::env::var("AUTH_JWT_SECRET") {
+        if secret.len() < 16 {
+            anyhow::bail!("AUTH_JWT_SECRET must be at least 16 characters");
+        }
+        return Ok(secret);
+    }
+    let path = data_dir.join("jwt-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_string());
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let secret = hex::encode(promo_projections::secrets::random_bytes::<32>()?);
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::warn!(path = %path.display(), "AUTH_JWT_SECRET not set: using a generated local secret");
+    Ok(secret)
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let data_dir = data_dir();
+    let external = (
+        std::env::var("DATABASE_URL").ok(),
+        std::env::var("NATS_URL").ok(),
+    );
+    let (database_url, nats_url, infra) = match external {
+        (Some(db), Some(nats)) => (db, nats, None),
+        _ => {
+            tracing::info!(data_dir = %data_dir.display(), "DATABASE_URL/NATS_URL not both set: starting embedded Postgres and NATS");
+            let infra = EmbeddedInfra::start(&data_dir, &nats_conf()).await?;
+            (infra.database_url(), infra.nats_url(), Some(infra))
+        }
+    };
+    let secret = jwt_secret(&data_dir)?;
+    let config = Config::from_env(database_url, nats_url, secret.clone())?;
+    let app = Application::build(config, BuildOptions::default()).await?;
+    let addr = app.local_addr();
+    let token = Auth::new(&secret).issue("owner-local", Duration::from_secs(30 * 24 * 3600));
+    println!("promo is serving on http://{addr}");
+    println!("  OpenAPI:  http://{addr}/openapi.json");
+    println!("  owner token for local use (sub=owner-local, 30 days):");
+    println!("  export TOKEN={token}");
+    let served = app.run_until_stopped(shutdown_signal()).await;
+    if let Some(infra) = infra {
+        infra.stop().await?;
+    }
+    served
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve => serve().await.map(|()| 0),
+        Command::WithInfra { command } => {
+            run_with_infra(&data_dir().join("with-infra"), &nats_conf(), &command).await
+        }
+    };
+    match result {
+        Ok(code) => std::process::ExitCode::from(code.clamp(0, 255) as u8),
+        Err(error) => {
+            eprintln!("promo: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

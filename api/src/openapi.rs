@@ -1,0 +1,37 @@
+//! The OpenAPI document, generated from the handlers' annotations (utoipa),
+//! served at `/openapi.json`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{campaigns, health, participants, participations};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "promo: participation, verifiable draws and channel analytics", version = "1"),
+    paths(
+        campaigns::create_draft, campaigns::publish, campaigns::end, campaigns::show,
+        participations::participate,
+        participants::list, participants::export_csv,
+        health::health, health::ready, health::metrics,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

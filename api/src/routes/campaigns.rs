@@ -1,0 +1,286 @@
+//! Campaign endpoints: create a draft, publish, end, and the public view.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use promo_domain::campaign::{CampaignCommand, PublishDetails, StoreInfo};
+use promo_domain::channel::Channel;
+use promo_domain::draw_protocol;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Owner;
+use crate::error::{from_aggregate_error, ApiError, ErrorBody};
+use crate::routes::extract::{ApiJson, CampaignId};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events/purposes", post(create_draft))
+        .route("/api/v1/events/{event_id}/publish", post(publish))
+        .route("/api/v1/events/{event_id}/end", post(end))
+        .route("/api/v1/events/{event_id}", get(show))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateDraftRequest {
+    /// Optional; when given it must be the token's owner.
+    #[schema(value_type = Option<String>)]
+    pub user_id: Option<serde_json::Value>,
+    /// One of 신규 고객 유치, 재방문 유도, 매출 증대, 인지도 향상.
+    pub objective: Option<String>,
+    pub store_name: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftResponse {
+    pub event_draft_id: Uuid,
+    pub objective: String,
+    pub store_name: String,
+    pub status: &'static str,
+}
+
+/// Creates a campaign draft with its objective (seed 002).
+#[utoipa::path(post, path = "/api/v1/events/purposes", tag = "campaigns", request_body = CreateDraftRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = DraftResponse),
+        (status = 400, body = ErrorBody, description = "EVENT_001 invalid objective, EVENT_002 store information missing"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_draft(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    ApiJson(body): ApiJson<CreateDraftRequest>,
+) -> Result<Json<DraftResponse>, ApiError> {
+    if let Some(user_id) = &body.user_id {
+        let claimed = match user_id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if claimed != owner {
+            return Err(ApiError::forbidden());
+        }
+    }
+    let campaign_id = Uuid::new_v4();
+    state
+        .campaigns
+        .execute(
+            &campaign_id.to_string(),
+            CampaignCommand::CreateDraft {
+                campaign_id,
+                owner_id: owner,
+                objective: body.objective.unwrap_or_default(),
+                store: StoreInfo {
+                    store_name: body.store_name.unwrap_or_default(),
+                    industry: body.industry.unwrap_or_default(),
+                    address: body.address.unwrap_or_default(),
+                },
+                created_at: state.now(),
+            },
+        )
+        .await
+        .map_err(|e| {
+            from_aggregate_error(e, || ApiError::internal("fresh campaign id collided"))
+        })?;
+    state.appended(1);
+    let campaign = state.load_campaign(campaign_id).await?;
+    Ok(Json(DraftResponse {
+        event_draft_id: campaign_id,
+        objective: campaign
+            .objective
+            .map(|o| o.as_str().to_string())
+            .unwrap_or_default(),
+        store_name: campaign.store.map(|s| s.store_name).unwrap_or_default(),
+        status: "DRAFT",
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishRequest {
+    pub title: String,
+    pub prize: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub announcement_at: DateTime<Utc>,
+    pub winner_count: u32,
+    /// Entry channels: URIDONGNETV, GINITV, RINGOBIZ, INSTAGRAM, NAVER, KAKAO, STORE_QR.
+    pub channels: Vec<String>,
+    #[serde(default)]
+    pub target_participants: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishResponse {
+    pub event_id: Uuid,
+    pub status: &'static str,
+    /// SHA-256 commitment to the draw's server seed (draw/v1), hex.
+    pub seed_commitment: String,
+}
+
+pub fn parse_channels(raw: &[String]) -> Result<Vec<Channel>, ApiError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Channel::parse(name)
+                .ok_or_else(|| ApiError::validation(&format!("channels[{i}]"), "unknown channel"))
+        })
+        .collect()
+}
+
+/// Publishes a draft: the campaign becomes ACTIVE and the draw seed is committed.
+#[utoipa::path(post, path = "/api/v1/events/{eventId}/publish", tag = "campaigns", request_body = PublishRequest,
+    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = PublishResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "EVENT_ALREADY_PUBLISHED")))]
+pub async fn publish(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    CampaignId(campaign_id): CampaignId,
+    ApiJson(body): ApiJson<PublishRequest>,
+) -> Result<Json<PublishResponse>, ApiError> {
+    state.owned_campaign(campaign_id, &owner).await?;
+    let channels = parse_channels(&body.channels)?;
+    let secrets = state
+        .secrets
+        .ensure(campaign_id)
+        .await
+        .map_err(ApiError::internal)?;
+    let seed_commitment = hex::encode(draw_protocol::commitment(&campaign_id, &secrets.draw_seed));
+    state
+        .campaigns
+        .execute(
+            &campaign_id.to_string(),
+            CampaignCommand::Publish {
+                owner_id: owner,
+                details: PublishDetails {
+                    title: body.title,
+                    prize: body.prize,
+                    starts_at: body.starts_at,
+                    ends_at: body.ends_at,
+                    announcement_at: body.announcement_at,
+                    winner_count: body.winner_count,
+                    channels,
+                    target_participants: body.target_participants,
+                },
+                seed_commitment: seed_commitment.clone(),
+                published_at: state.now(),
+            },
+        )
+        .await
+        .map_err(|e| {
+            from_aggregate_error(e, || {
+                ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "CONCURRENT_UPDATE",
+                    "동시에 변경되었습니다. 다시 시도해 주세요",
+                )
+            })
+        })?;
+    state.appended(1);
+    Ok(Json(PublishResponse {
+        event_id: campaign_id,
+        status: "ACTIVE",
+        seed_commitment,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndResponse {
+    pub event_id: Uuid,
+    pub status: &'static str,
+}
+
+/// Ends an active campaign early; entries close. Ending twice is harmless.
+#[utoipa::path(post, path = "/api/v1/events/{eventId}/end", tag = "campaigns",
+    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EndResponse), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "PART_002 still a draft")))]
+pub async fn end(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    CampaignId(campaign_id): CampaignId,
+) -> Result<Json<EndResponse>, ApiError> {
+    state.owned_campaign(campaign_id, &owner).await?;
+    state
+        .campaigns
+        .execute(
+            &campaign_id.to_string(),
+            CampaignCommand::End {
+                owner_id: owner,
+                ended_at: state.now(),
+            },
+        )
+        .await
+        .map_err(|e| {
+            from_aggregate_error(e, || {
+                ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "CONCURRENT_UPDATE",
+                    "동시에 변경되었습니다. 다시 시도해 주세요",
+                )
+            })
+        })?;
+    state.appended(1);
+    Ok(Json(EndResponse {
+        event_id: campaign_id,
+        status: "ENDED",
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignResponse {
+    pub event_id: Uuid,
+    pub status: &'static str,
+    pub objective: Option<String>,
+    pub store_name: Option<String>,
+    pub title: Option<String>,
+    pub prize: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub announcement_at: Option<DateTime<Utc>>,
+    pub winner_count: Option<u32>,
+    #[schema(value_type = Vec<String>)]
+    pub channels: Vec<Channel>,
+    pub target_participants: Option<u32>,
+    pub seed_commitment: Option<String>,
+}
+
+/// Public view of a campaign, as an entrant's landing page needs it.
+#[utoipa::path(get, path = "/api/v1/events/{eventId}", tag = "campaigns", params(("eventId" = Uuid, Path)),
+    responses((status = 200, body = CampaignResponse), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    CampaignId(campaign_id): CampaignId,
+) -> Result<Json<CampaignResponse>, ApiError> {
+    let campaign = state.load_campaign(campaign_id).await?;
+    let details = campaign.details.clone();
+    Ok(Json(CampaignResponse {
+        event_id: campaign_id,
+        status: campaign.effective_status(state.now()).as_str(),
+        objective: campaign.objective.map(|o| o.as_str().to_string()),
+        store_name: campaign.store.as_ref().map(|s| s.store_name.clone()),
+        title: details.as_ref().map(|d| d.title.clone()),
+        prize: details.as_ref().map(|d| d.prize.clone()),
+        starts_at: details.as_ref().map(|d| d.starts_at),
+        ends_at: details.as_ref().map(|d| d.ends_at),
+        announcement_at: details.as_ref().map(|d| d.announcement_at),
+        winner_count: details.as_ref().map(|d| d.winner_count),
+        channels: details
+            .as_ref()
+            .map(|d| d.channels.clone())
+            .unwrap_or_default(),
+        target_participants: details.as_ref().map(|d| d.target_participants),
+        seed_commitment: campaign.seed_commitment.clone(),
+    }))
+}

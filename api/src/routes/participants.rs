@@ -1,0 +1,327 @@
+//! The owner's participant list (masked), with paging, filters and a CSV
+//! export, served from the participant read model.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use promo_domain::channel::Channel;
+use serde::{Deserialize, Serialize};
+use sqlx::{Postgres, QueryBuilder, Row};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Owner;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::extract::{ApiQuery, CampaignId};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events/{event_id}/participants", get(list))
+        .route(
+            "/api/v1/events/{event_id}/participants/export",
+            get(export_csv),
+        )
+}
+
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// Raw query parameters; parsed by [`Filters::parse`] so errors name the field.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page number, from 1 (default 1).
+    pub page: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub size: Option<String>,
+    pub channel: Option<String>,
+    pub store_visited: Option<String>,
+    pub is_winner: Option<String>,
+    /// Search: entry number fragment, last 4 phone digits, or name initial.
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Filters {
+    channel: Option<Channel>,
+    store_visited: Option<bool>,
+    is_winner: Option<bool>,
+    q: Option<String>,
+}
+
+fn parse_bool(value: &Option<String>, field: &str) -> Result<Option<bool>, ApiError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::validation(field, "must be true or false")),
+    }
+}
+
+fn parse_number(
+    value: &Option<String>,
+    field: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::validation(
+                field,
+                format!("must be a whole number from {min} to {max}"),
+            )),
+        },
+    }
+}
+
+impl Filters {
+    fn parse(query: &ListQuery) -> Result<Self, ApiError> {
+        let channel = match query.channel.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                Channel::parse(raw)
+                    .ok_or_else(|| ApiError::validation("channel", "unknown channel"))?,
+            ),
+        };
+        let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > 50) {
+            return Err(ApiError::validation("q", "must be at most 50 characters"));
+        }
+        Ok(Self {
+            channel,
+            store_visited: parse_bool(&query.store_visited, "storeVisited")?,
+            is_winner: parse_bool(&query.is_winner, "isWinner")?,
+            q: q.map(str::to_string),
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.channel.is_none()
+            && self.store_visited.is_none()
+            && self.is_winner.is_none()
+            && self.q.is_none()
+    }
+
+    fn push_where(&self, builder: &mut QueryBuilder<'_, Postgres>, campaign_id: Uuid) {
+        builder.push(" WHERE campaign_id = ").push_bind(campaign_id);
+        if let Some(channel) = self.channel {
+            builder.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(visited) = self.store_visited {
+            builder.push(" AND store_visited = ").push_bind(visited);
+        }
+        if let Some(winner) = self.is_winner {
+            builder.push(" AND is_winner = ").push_bind(winner);
+        }
+        if let Some(q) = &self.q {
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let initial: String = q.chars().take(1).collect();
+            builder
+                .push(" AND (entry_number ILIKE ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" OR phone_last4 = ")
+                .push_bind(q.clone())
+                .push(" OR (char_length(")
+                .push_bind(q.clone())
+                .push(") = 1 AND left(name_masked, 1) = ")
+                .push_bind(initial)
+                .push("))");
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantItem {
+    pub participant_id: Uuid,
+    pub entry_number: String,
+    /// Masked, e.g. 김**.
+    pub name: String,
+    /// Masked, e.g. 010-****-1234.
+    pub phone_number: String,
+    pub channel: String,
+    pub store_visited: bool,
+    pub bonus_entries: i32,
+    pub participated_at: DateTime<Utc>,
+    pub is_winner: bool,
+    pub winner_rank: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantPage {
+    pub participants: Vec<ParticipantItem>,
+    pub total_count: i64,
+    pub page: i64,
+    pub size: i64,
+}
+
+const COLUMNS: &str =
+    "participant_id, entry_number, name_masked, phone_masked, channel, store_visited, \
+                       bonus_entries, participated_at, is_winner, winner_rank";
+const NEWEST_FIRST: &str = " ORDER BY participated_at DESC, participant_id DESC";
+
+fn item(row: &sqlx::postgres::PgRow) -> Result<ParticipantItem, sqlx::Error> {
+    Ok(ParticipantItem {
+        participant_id: row.try_get("participant_id")?,
+        entry_number: row.try_get("entry_number")?,
+        name: row.try_get("name_masked")?,
+        phone_number: row.try_get("phone_masked")?,
+        channel: row.try_get("channel")?,
+        store_visited: row.try_get("store_visited")?,
+        bonus_entries: row.try_get("bonus_entries")?,
+        participated_at: row.try_get("participated_at")?,
+        is_winner: row.try_get("is_winner")?,
+        winner_rank: row.try_get("winner_rank")?,
+    })
+}
+
+/// Participants of a campaign, newest first, masked (owner only).
+#[utoipa::path(get, path = "/api/v1/events/{eventId}/participants", tag = "participants",
+    params(("eventId" = Uuid, Path), ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = ParticipantPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    CampaignId(campaign_id): CampaignId,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<ParticipantPage>, ApiError> {
+    let page = parse_number(&query.page, "page", 1, 1, 1_000_000)?;
+    let size = parse_number(&query.size, "size", 20, 1, MAX_PAGE_SIZE)?;
+    let filters = Filters::parse(&query)?;
+    state.owned_campaign(campaign_id, &owner).await?;
+
+    let mut select = QueryBuilder::new(format!("SELECT {COLUMNS} FROM participants"));
+    filters.push_where(&mut select, campaign_id);
+    select
+        .push(NEWEST_FIRST)
+        .push(" LIMIT ")
+        .push_bind(size)
+        .push(" OFFSET ")
+        .push_bind((page - 1) * size);
+    let rows = select.build().fetch_all(&state.pool).await?;
+    let participants = rows.iter().map(item).collect::<Result<Vec<_>, _>>()?;
+
+    let total_count: i64 = if filters.is_empty() {
+        sqlx::query_scalar("SELECT total FROM participant_counts WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_optional(&state.pool)
+            .await?
+            .unwrap_or(0)
+    } else {
+        let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
+        filters.push_where(&mut count, campaign_id);
+        count.build_query_scalar().fetch_one(&state.pool).await?
+    };
+    Ok(Json(ParticipantPage {
+        participants,
+        total_count,
+        page,
+        size,
+    }))
+}
+
+pub const CSV_HEADER: &str =
+    "entryNumber,name,phoneNumber,channel,storeVisited,bonusEntries,participatedAt,isWinner,winnerRank\n";
+
+/// Quotes a CSV cell when needed and defuses spreadsheet formulas
+/// (a cell starting with = + - @ is prefixed with ').
+pub fn csv_cell(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+fn csv_line(p: &ParticipantItem) -> String {
+    format!(
+        "{},{},{},{},{},{},{},{},{}\n",
+        csv_cell(&p.entry_number),
+        csv_cell(&p.name),
+        csv_cell(&p.phone_number),
+        csv_cell(&p.channel),
+        p.store_visited,
+        p.bonus_entries,
+        p.participated_at.to_rfc3339(),
+        p.is_winner,
+        p.winner_rank.map(|r| r.to_string()).unwrap_or_default()
+    )
+}
+
+/// All participants as CSV (masked, newest first), streamed (owner only).
+#[utoipa::path(get, path = "/api/v1/events/{eventId}/participants/export", tag = "participants",
+    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_csv(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    CampaignId(campaign_id): CampaignId,
+) -> Result<Response, ApiError> {
+    state.owned_campaign(campaign_id, &owner).await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        if sender.send(Ok(CSV_HEADER.to_string())).await.is_err() {
+            return;
+        }
+        let sql =
+            format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1{NEWEST_FIRST}");
+        let mut rows = sqlx::query(&sql).bind(campaign_id).fetch(&pool);
+        let mut chunk = String::with_capacity(64 * 1024);
+        while let Some(row) = rows.next().await {
+            let line = row.and_then(|r| item(&r)).map(|p| csv_line(&p));
+            match line {
+                Ok(line) => chunk.push_str(&line),
+                Err(error) => {
+                    tracing::error!(%error, "CSV export failed mid-stream");
+                    let _ = sender
+                        .send(Err(std::io::Error::other("export failed")))
+                        .await;
+                    return;
+                }
+            }
+            if chunk.len() >= 60 * 1024
+                && sender.send(Ok(std::mem::take(&mut chunk))).await.is_err()
+            {
+                return;
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = sender.send(Ok(chunk)).await;
+        }
+    });
+    let body = futures::stream::unfold(receiver, |mut rx| async move {
+        rx.recv().await.map(|c| (c, rx))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"participants-{campaign_id}.csv\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}

@@ -1,0 +1,118 @@
+//! Shared state handed to every request handler.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::EventStore;
+use postgres_es::{PostgresCqrs, PostgresEventRepository};
+use promo_domain::campaign::Campaign;
+use promo_domain::participation::Participation;
+use promo_projections::entry_numbers::EntryNumberAllocator;
+use promo_projections::metrics::Metrics;
+use promo_projections::participation_log::ParticipationLog;
+use promo_projections::secrets::SecretStore;
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+pub type AppState = Arc<Services>;
+
+/// The time source; tests may substitute a fixed clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+pub struct Services {
+    pub pool: PgPool,
+    pub campaigns: PostgresCqrs<Campaign>,
+    pub participations: PostgresCqrs<Participation>,
+    campaign_loader: PersistedEventStore<PostgresEventRepository, Campaign>,
+    pub secrets: Arc<SecretStore>,
+    pub entry_numbers: EntryNumberAllocator,
+    pub participation_log: ParticipationLog,
+    pub auth: Auth,
+    pub metrics: Metrics,
+    /// Wakes the relay right after a commit.
+    pub relay_wakeup: Arc<Notify>,
+    pub clock: Clock,
+    pub nats: async_nats::Client,
+}
+
+pub struct ServicesParts {
+    pub pool: PgPool,
+    pub secrets: Arc<SecretStore>,
+    pub participation_log: ParticipationLog,
+    pub auth: Auth,
+    pub metrics: Metrics,
+    pub relay_wakeup: Arc<Notify>,
+    pub clock: Clock,
+    pub nats: async_nats::Client,
+}
+
+impl Services {
+    pub fn new(parts: ServicesParts) -> Self {
+        let pool = parts.pool;
+        Self {
+            campaigns: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
+            participations: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
+            campaign_loader: PersistedEventStore::new_event_store(PostgresEventRepository::new(
+                pool.clone(),
+            )),
+            entry_numbers: EntryNumberAllocator::new(pool.clone()),
+            pool,
+            secrets: parts.secrets,
+            participation_log: parts.participation_log,
+            auth: parts.auth,
+            metrics: parts.metrics,
+            relay_wakeup: parts.relay_wakeup,
+            clock: parts.clock,
+            nats: parts.nats,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The campaign's current state from the event store (the source of
+    /// truth, so a campaign is usable the moment it is written).
+    pub async fn load_campaign(&self, campaign_id: Uuid) -> Result<Campaign, ApiError> {
+        let context = self
+            .campaign_loader
+            .load_aggregate(&campaign_id.to_string())
+            .await
+            .map_err(|e| {
+                crate::error::from_aggregate_error(e, || ApiError::internal("conflict on load"))
+            })?;
+        let campaign = context.aggregate;
+        if !campaign.exists() {
+            return Err(ApiError::campaign_not_found());
+        }
+        Ok(campaign)
+    }
+
+    /// The campaign, if `owner` owns it: 404 when unknown, 403 otherwise.
+    pub async fn owned_campaign(
+        &self,
+        campaign_id: Uuid,
+        owner: &str,
+    ) -> Result<Campaign, ApiError> {
+        let campaign = self.load_campaign(campaign_id).await?;
+        if campaign.owner_id != owner {
+            return Err(ApiError::forbidden());
+        }
+        Ok(campaign)
+    }
+
+    /// Called after every successful append.
+    pub fn appended(&self, events: u64) {
+        self.metrics.events_appended.inc_by(events);
+        self.relay_wakeup.notify_one();
+    }
+}

@@ -1,0 +1,97 @@
+//! The campaign read model (`campaigns` table): what `GET /events/{id}` and
+//! the owner checks of list endpoints read.
+
+use promo_domain::campaign::{CampaignEvent, CampaignStatus};
+use sqlx::PgConnection;
+
+use crate::projector::{Projection, ProjectionError};
+use crate::store::StoredEvent;
+
+pub struct CampaignsProjection;
+
+pub const NAME: &str = "campaigns";
+
+#[async_trait::async_trait]
+impl Projection for CampaignsProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        if event.aggregate_type != "Campaign" {
+            return Ok(());
+        }
+        let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        match decoded {
+            CampaignEvent::CampaignDraftCreated {
+                campaign_id,
+                owner_id,
+                objective,
+                store,
+                created_at,
+            } => {
+                sqlx::query(
+                    "INSERT INTO campaigns (campaign_id, owner_id, objective, store_name, industry, address, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (campaign_id) DO NOTHING",
+                )
+                .bind(campaign_id)
+                .bind(owner_id)
+                .bind(objective.as_str())
+                .bind(store.store_name)
+                .bind(store.industry)
+                .bind(store.address)
+                .bind(CampaignStatus::Draft.as_str())
+                .bind(created_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            CampaignEvent::CampaignPublished {
+                campaign_id,
+                details,
+                seed_commitment,
+                published_at,
+            } => {
+                let channels = serde_json::to_value(&details.channels)
+                    .map_err(|e| ProjectionError::undecodable(event, e))?;
+                sqlx::query(
+                    "UPDATE campaigns SET status = $2, title = $3, prize = $4, starts_at = $5, ends_at = $6, \
+                     announcement_at = $7, winner_count = $8, channels = $9, target_participants = $10, \
+                     seed_commitment = $11, published_at = $12 WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .bind(CampaignStatus::Active.as_str())
+                .bind(details.title)
+                .bind(details.prize)
+                .bind(details.starts_at)
+                .bind(details.ends_at)
+                .bind(details.announcement_at)
+                .bind(details.winner_count as i32)
+                .bind(channels)
+                .bind(details.target_participants as i32)
+                .bind(seed_commitment)
+                .bind(published_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            CampaignEvent::CampaignEnded {
+                campaign_id,
+                ended_at,
+            } => {
+                sqlx::query(
+                    "UPDATE campaigns SET status = $2, ended_at = $3 WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .bind(CampaignStatus::Ended.as_str())
+                .bind(ended_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}

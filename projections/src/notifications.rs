@@ -1,0 +1,202 @@
+//! Entry confirmations (KakaoTalk 알림톡 in production) through a pluggable
+//! [`NotificationSender`]. The notifications projector words each message
+//! from its own small campaign table and hands it to the sender inside the
+//! projector transaction, so a redelivered event never notifies twice.
+//!
+//! The default [`RecordingSender`] records each notification in the
+//! `notifications` table (unique per campaign, participant and kind) where it
+//! can be inspected. A real gateway sender would be fed from that table as an
+//! outbox, keeping the same once-only key.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use promo_domain::campaign::CampaignEvent;
+use promo_domain::entry_number::kst;
+use promo_domain::participation::ParticipationEvent;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use crate::participants::masked_personal_data;
+use crate::projector::{Projection, ProjectionError};
+use crate::secrets::SecretStore;
+use crate::store::StoredEvent;
+
+pub const NAME: &str = "notifications";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    EntryConfirmation,
+    Winner,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::EntryConfirmation => "ENTRY_CONFIRMATION",
+            NotificationKind::Winner => "WINNER",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub campaign_id: Uuid,
+    pub participant_id: Uuid,
+    pub kind: NotificationKind,
+    /// Masked recipient, for the record; a gateway resolves the real number.
+    pub recipient: String,
+    pub message: String,
+}
+
+#[async_trait::async_trait]
+pub trait NotificationSender: Send + Sync + 'static {
+    /// Sends (or enqueues) one notification inside the projector transaction.
+    /// Must be idempotent per (campaign, participant, kind).
+    async fn send(
+        &self,
+        tx: &mut PgConnection,
+        notification: &Notification,
+    ) -> Result<(), ProjectionError>;
+}
+
+/// Default sender: records the notification, once.
+pub struct RecordingSender;
+
+#[async_trait::async_trait]
+impl NotificationSender for RecordingSender {
+    async fn send(&self, tx: &mut PgConnection, n: &Notification) -> Result<(), ProjectionError> {
+        sqlx::query(
+            "INSERT INTO notifications (campaign_id, participant_id, kind, recipient, message) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
+        )
+        .bind(n.campaign_id)
+        .bind(n.participant_id)
+        .bind(n.kind.as_str())
+        .bind(&n.recipient)
+        .bind(&n.message)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+}
+
+pub struct NotificationsProjection {
+    pub secrets: Arc<SecretStore>,
+    pub sender: Arc<dyn NotificationSender>,
+}
+
+pub fn confirmation_message(
+    store_name: &str,
+    title: &str,
+    entry_number: &str,
+    announcement_at: Option<DateTime<Utc>>,
+) -> String {
+    let announcement = announcement_at
+        .map(|at| {
+            at.with_timezone(&kst())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "추후 안내".to_string());
+    format!(
+        "[{store_name}] {title} 참여가 완료되었습니다. 응모번호: {entry_number}. 당첨자 발표: {announcement}. 당첨 시 알림톡으로 안내드립니다."
+    )
+}
+
+#[async_trait::async_trait]
+impl Projection for NotificationsProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        match event.aggregate_type.as_str() {
+            "Campaign" => {
+                let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
+                    .map_err(|e| ProjectionError::undecodable(event, e))?;
+                match decoded {
+                    CampaignEvent::CampaignDraftCreated {
+                        campaign_id, store, ..
+                    } => {
+                        sqlx::query(
+                            "INSERT INTO notification_campaigns (campaign_id, store_name) VALUES ($1, $2) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(campaign_id)
+                        .bind(store.store_name)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    CampaignEvent::CampaignPublished {
+                        campaign_id,
+                        details,
+                        ..
+                    } => {
+                        sqlx::query(
+                            "UPDATE notification_campaigns SET title = $2, announcement_at = $3 WHERE campaign_id = $1",
+                        )
+                        .bind(campaign_id)
+                        .bind(details.title)
+                        .bind(details.announcement_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    CampaignEvent::CampaignEnded { .. } => {}
+                }
+            }
+            "Participation" => {
+                let decoded: ParticipationEvent = serde_json::from_value(event.payload.clone())
+                    .map_err(|e| ProjectionError::undecodable(event, e))?;
+                let ParticipationEvent::ParticipantRegistered {
+                    participant_id,
+                    campaign_id,
+                    entry_number,
+                    personal_data,
+                    ..
+                } = decoded;
+                let campaign = sqlx::query(
+                    "SELECT store_name, title, announcement_at FROM notification_campaigns WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (store_name, title, announcement_at) = match campaign {
+                    Some(row) => (
+                        row.try_get::<String, _>("store_name")?,
+                        row.try_get::<Option<String>, _>("title")?
+                            .unwrap_or_default(),
+                        row.try_get::<Option<DateTime<Utc>>, _>("announcement_at")?,
+                    ),
+                    None => (String::new(), String::new(), None),
+                };
+                let masked = masked_personal_data(
+                    &self.secrets,
+                    campaign_id,
+                    participant_id,
+                    &personal_data,
+                )
+                .await?;
+                let notification = Notification {
+                    campaign_id,
+                    participant_id,
+                    kind: NotificationKind::EntryConfirmation,
+                    recipient: masked.phone,
+                    message: confirmation_message(
+                        &store_name,
+                        &title,
+                        &entry_number,
+                        announcement_at,
+                    ),
+                };
+                self.sender.send(tx, &notification).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

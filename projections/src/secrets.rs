@@ -1,0 +1,105 @@
+//! Per-campaign secrets kept out of every event: the draw's server seed
+//! (committed to at publish, revealed at the draw) and the root secret of
+//! the personal-data keys (destroyed to crypto-shred names and phones).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use promo_domain::privacy::CampaignSecret;
+use sqlx::{PgPool, Row};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct CampaignSecrets {
+    pub draw_seed: [u8; 32],
+    /// `None` once shredded.
+    pub data: Option<CampaignSecret>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("operating system randomness unavailable: {0}")]
+    Randomness(String),
+    #[error("stored secret has the wrong length")]
+    Corrupt,
+}
+
+/// Reads and creates campaign secrets, caching them in memory (they never
+/// change except by shredding, which goes through [`SecretStore::forget`]).
+pub struct SecretStore {
+    pool: PgPool,
+    cache: RwLock<HashMap<Uuid, Arc<CampaignSecrets>>>,
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], SecretsError> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).map_err(|e| SecretsError::Randomness(e.to_string()))?;
+    Ok(bytes)
+}
+
+impl SecretStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Creates the campaign's secrets once; later calls return the stored ones.
+    pub async fn ensure(&self, campaign_id: Uuid) -> Result<Arc<CampaignSecrets>, SecretsError> {
+        sqlx::query(
+            "INSERT INTO campaign_secrets (campaign_id, draw_seed, data_secret) VALUES ($1, $2, $3) \
+             ON CONFLICT (campaign_id) DO NOTHING",
+        )
+        .bind(campaign_id)
+        .bind(random_bytes::<32>()?.to_vec())
+        .bind(random_bytes::<32>()?.to_vec())
+        .execute(&self.pool)
+        .await?;
+        self.get(campaign_id)
+            .await?
+            .ok_or(SecretsError::Database(sqlx::Error::RowNotFound))
+    }
+
+    pub async fn get(
+        &self,
+        campaign_id: Uuid,
+    ) -> Result<Option<Arc<CampaignSecrets>>, SecretsError> {
+        if let Some(found) = self.cache.read().await.get(&campaign_id) {
+            return Ok(Some(found.clone()));
+        }
+        let Some(row) = sqlx::query(
+            "SELECT draw_seed, data_secret FROM campaign_secrets WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let draw_seed: Vec<u8> = row.try_get("draw_seed")?;
+        let data: Option<Vec<u8>> = row.try_get("data_secret")?;
+        let secrets = Arc::new(CampaignSecrets {
+            draw_seed: draw_seed.try_into().map_err(|_| SecretsError::Corrupt)?,
+            data: match data {
+                Some(bytes) => Some(CampaignSecret(
+                    bytes.try_into().map_err(|_| SecretsError::Corrupt)?,
+                )),
+                None => None,
+            },
+        });
+        self.cache
+            .write()
+            .await
+            .insert(campaign_id, secrets.clone());
+        Ok(Some(secrets))
+    }
+
+    /// Drops a cached entry (after shredding).
+    pub async fn forget(&self, campaign_id: Uuid) {
+        self.cache.write().await.remove(&campaign_id);
+    }
+}
