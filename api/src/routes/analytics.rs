@@ -1,0 +1,435 @@
+//! Analytics endpoints (seed 003): the owner records cost and revenue inputs
+//! and reads the dashboard. The dashboard is served from the analytics read
+//! model only (`analytics_*` tables); no request scans the event store. The
+//! owner check loads the one campaign aggregate by id (see ARCHITECTURE.md).
+//!
+//! Every percentage is computed with exact integer math in basis points
+//! ([`promo_domain::performance::percent_bp`]) and shown with two decimals;
+//! a rate whose denominator is zero is `null`. See `docs/analytics.md`.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, TimeDelta, Utc};
+use promo_domain::channel::Channel;
+use promo_domain::entry_number::kst;
+use promo_domain::performance::{
+    percent_bp, roi_bp, CampaignPerformance, Costs, PerformanceCommand,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::Row;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Owner;
+use crate::error::{from_aggregate_error, ApiError, ErrorBody};
+use crate::routes::extract::{ApiJson, CampaignId};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events/{event_id}/costs", post(record_costs))
+        .route("/api/v1/events/{event_id}/analytics", get(dashboard))
+}
+
+/// At most this many hourly points in a timeline (a year of hours).
+const MAX_TIMELINE_HOURS: i64 = 24 * 366;
+
+/// Basis points as a JSON number with two decimals (1234 → 12.34).
+fn percent(bp: i64) -> f64 {
+    bp as f64 / 100.0
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CostsRequest {
+    /// Whole won, ≥ 0.
+    #[schema(value_type = i64)]
+    pub prize_cost: Option<Value>,
+    #[schema(value_type = i64)]
+    pub content_cost: Option<Value>,
+    #[schema(value_type = i64)]
+    pub operation_cost: Option<Value>,
+    #[schema(value_type = i64)]
+    pub distribution_cost: Option<Value>,
+    #[schema(value_type = i64)]
+    pub expected_revenue: Option<Value>,
+    /// Expected sales growth in percent, at most two decimals (e.g. 12.5); may be negative.
+    #[schema(value_type = f64)]
+    pub sales_growth_rate: Option<Value>,
+}
+
+fn whole_won(value: &Option<Value>, field: &str) -> Result<i64, ApiError> {
+    match value {
+        None | Some(Value::Null) => Err(ApiError::validation(field, "is required")),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| ApiError::validation(field, "must be a whole number of won")),
+        Some(_) => Err(ApiError::validation(field, "must be a number")),
+    }
+}
+
+/// A decimal percentage ("12.5", 12.5, -3, "0.25") as basis points, exactly:
+/// the decimal text is parsed, never a float. At most two decimals.
+pub fn parse_percent_bp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 9 || fraction.len() > 2 {
+        return None;
+    }
+    if !is_digits(whole) || !is_digits(fraction) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    let bp = whole * 100 + fraction;
+    Some(if negative { -bp } else { bp })
+}
+
+fn sales_growth_bp(value: &Option<Value>) -> Result<i64, ApiError> {
+    const FIELD: &str = "salesGrowthRate";
+    let text = match value {
+        None | Some(Value::Null) => return Err(ApiError::validation(FIELD, "is required")),
+        // serde_json prints the shortest text that reads back as the same
+        // number, i.e. what the client wrote for any two-decimal percentage.
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(ApiError::validation(FIELD, "must be a number")),
+    };
+    parse_percent_bp(&text).ok_or_else(|| {
+        ApiError::validation(FIELD, "must be a percentage with at most two decimals")
+    })
+}
+
+impl CostsRequest {
+    fn parse(&self) -> Result<Costs, ApiError> {
+        Ok(Costs {
+            prize_cost: whole_won(&self.prize_cost, "prizeCost")?,
+            content_cost: whole_won(&self.content_cost, "contentCost")?,
+            operation_cost: whole_won(&self.operation_cost, "operationCost")?,
+            distribution_cost: whole_won(&self.distribution_cost, "distributionCost")?,
+            expected_revenue: whole_won(&self.expected_revenue, "expectedRevenue")?,
+            sales_growth_rate_bp: sales_growth_bp(&self.sales_growth_rate)?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CostsResponse {
+    pub event_id: Uuid,
+    pub prize_cost: i64,
+    pub content_cost: i64,
+    pub operation_cost: i64,
+    pub distribution_cost: i64,
+    /// prize + content + operation + distribution.
+    pub total_cost: i64,
+    pub expected_revenue: i64,
+    pub sales_growth_rate: f64,
+    /// (expectedRevenue − totalCost) / totalCost × 100; null when totalCost is 0.
+    pub roi: Option<f64>,
+}
+
+/// Records the campaign's cost and revenue inputs; later inputs replace earlier ones.
+#[utoipa::path(post, path = "/api/v1/events/{eventId}/costs", tag = "analytics", request_body = CostsRequest,
+    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CostsResponse),
+        (status = 400, body = ErrorBody, description = "VALIDATION_ERROR naming the field"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn record_costs(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    CampaignId(campaign_id): CampaignId,
+    ApiJson(body): ApiJson<CostsRequest>,
+) -> Result<Json<CostsResponse>, ApiError> {
+    state.owned_campaign(campaign_id, &owner).await?;
+    let costs = body.parse()?;
+    let performance: postgres_es::PostgresCqrs<CampaignPerformance> =
+        postgres_es::postgres_cqrs(state.pool.clone(), vec![], ());
+    performance
+        .execute(
+            &campaign_id.to_string(),
+            PerformanceCommand::RecordCosts {
+                campaign_id,
+                costs,
+                recorded_at: state.now(),
+            },
+        )
+        .await
+        .map_err(|e| {
+            from_aggregate_error(e, || {
+                ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "CONCURRENT_UPDATE",
+                    "동시에 변경되었습니다. 다시 시도해 주세요",
+                )
+            })
+        })?;
+    state.appended(1);
+    Ok(Json(CostsResponse {
+        event_id: campaign_id,
+        prize_cost: costs.prize_cost,
+        content_cost: costs.content_cost,
+        operation_cost: costs.operation_cost,
+        distribution_cost: costs.distribution_cost,
+        total_cost: costs.total_cost(),
+        expected_revenue: costs.expected_revenue,
+        sales_growth_rate: percent(costs.sales_growth_rate_bp),
+        roi: roi_bp(costs.expected_revenue, costs.total_cost()).map(percent),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub participants: i64,
+    pub target_participants: i64,
+    /// participants / targetParticipants × 100; null without a target.
+    pub achievement_rate: Option<f64>,
+    /// Sum of the channels' impressions.
+    pub impressions: i64,
+    pub roi: Option<f64>,
+    /// The owner's expected sales growth, percent; null until costs are recorded.
+    pub sales_growth_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelPerformance {
+    pub channel: String,
+    pub participants: i64,
+    pub store_visits: i64,
+    /// Latest observed impressions; the distribution's expected views until the channel reports.
+    pub impressions: i64,
+    /// Latest observed views; the distribution's expected views until the channel reports.
+    pub views: i64,
+    pub clicks: i64,
+    /// participants / views × 100; null when views is 0.
+    pub conversion_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelinePoint {
+    /// Start of the hour in Korean time, e.g. `2025-10-29T14:00:00+09:00`.
+    pub hour: String,
+    pub participants: i64,
+    pub cumulative_participants: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Roi {
+    pub total_cost: Option<i64>,
+    pub expected_revenue: Option<i64>,
+    /// (expectedRevenue − totalCost) / totalCost × 100; null without costs or when totalCost is 0.
+    pub roi: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub summary: Summary,
+    pub channel_performance: Vec<ChannelPerformance>,
+    pub timeline: Vec<TimelinePoint>,
+    pub roi: Roi,
+    /// Time of the last event reflected; null before any.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Channels in the pinned order of the SPEC, unknown names last.
+fn channel_order(name: &str) -> usize {
+    Channel::parse(name)
+        .and_then(|c| Channel::ALL.iter().position(|x| *x == c))
+        .unwrap_or(Channel::ALL.len())
+}
+
+/// Hourly counts → a gap-free timeline with running totals.
+pub fn timeline(hours: &[(DateTime<Utc>, i64)]) -> Vec<TimelinePoint> {
+    let (Some(first), Some(last)) = (hours.first(), hours.last()) else {
+        return vec![];
+    };
+    let span = ((last.0 - first.0).num_hours() + 1).clamp(1, MAX_TIMELINE_HOURS);
+    let mut points = Vec::with_capacity(span as usize);
+    let mut cumulative = 0;
+    let mut counts = hours.iter().peekable();
+    for i in 0..span {
+        let hour = first.0 + TimeDelta::hours(i);
+        let mut participants = 0;
+        while let Some((at, n)) = counts.peek() {
+            if *at > hour {
+                break;
+            }
+            participants += n;
+            counts.next();
+        }
+        cumulative += participants;
+        points.push(TimelinePoint {
+            hour: hour.with_timezone(&kst()).to_rfc3339(),
+            participants,
+            cumulative_participants: cumulative,
+        });
+    }
+    points
+}
+
+/// The performance dashboard (seed 003), from the analytics read model.
+#[utoipa::path(get, path = "/api/v1/events/{eventId}/analytics", tag = "analytics",
+    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Dashboard), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    CampaignId(campaign_id): CampaignId,
+) -> Result<Json<Dashboard>, ApiError> {
+    state.owned_campaign(campaign_id, &owner).await?;
+    let mut conn = state.pool.acquire().await?;
+    let totals = sqlx::query(
+        "SELECT target_participants, participants, prize_cost, content_cost, operation_cost, \
+         distribution_cost, expected_revenue, sales_growth_rate_bp, updated_at \
+         FROM analytics_campaigns WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let channel_rows = sqlx::query(
+        "SELECT channel, participants, store_visits, expected_views, impressions, views, clicks \
+         FROM analytics_channels WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let hour_rows = sqlx::query(
+        "SELECT hour, participants FROM analytics_hourly WHERE campaign_id = $1 ORDER BY hour",
+    )
+    .bind(campaign_id)
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let get = |name: &str| -> Result<Option<i64>, sqlx::Error> {
+        match &totals {
+            Some(row) => row.try_get(name),
+            None => Ok(None),
+        }
+    };
+    let participants = get("participants")?.unwrap_or(0);
+    let target = get("target_participants")?.unwrap_or(0);
+    let costs = match (
+        get("prize_cost")?,
+        get("content_cost")?,
+        get("operation_cost")?,
+        get("distribution_cost")?,
+        get("expected_revenue")?,
+        get("sales_growth_rate_bp")?,
+    ) {
+        (Some(p), Some(c), Some(o), Some(d), Some(r), Some(g)) => Some(Costs {
+            prize_cost: p,
+            content_cost: c,
+            operation_cost: o,
+            distribution_cost: d,
+            expected_revenue: r,
+            sales_growth_rate_bp: g,
+        }),
+        _ => None,
+    };
+    let updated_at: Option<DateTime<Utc>> = match &totals {
+        Some(row) => row.try_get("updated_at")?,
+        None => None,
+    };
+
+    let mut channels = channel_rows
+        .iter()
+        .map(|row| {
+            let expected: Option<i64> = row.try_get("expected_views")?;
+            let impressions: Option<i64> = row.try_get("impressions")?;
+            let views: Option<i64> = row.try_get("views")?;
+            let clicks: Option<i64> = row.try_get("clicks")?;
+            let participants: i64 = row.try_get("participants")?;
+            let views = views.or(expected).unwrap_or(0);
+            Ok(ChannelPerformance {
+                channel: row.try_get("channel")?,
+                participants,
+                store_visits: row.try_get("store_visits")?,
+                impressions: impressions.or(expected).unwrap_or(0),
+                views,
+                clicks: clicks.unwrap_or(0),
+                conversion_rate: percent_bp(participants, views).map(percent),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    channels.sort_by_key(|c| channel_order(&c.channel));
+
+    let hours = hour_rows
+        .iter()
+        .map(|row| Ok((row.try_get("hour")?, row.try_get("participants")?)))
+        .collect::<Result<Vec<(DateTime<Utc>, i64)>, sqlx::Error>>()?;
+
+    let roi = costs
+        .and_then(|c| roi_bp(c.expected_revenue, c.total_cost()))
+        .map(percent);
+    Ok(Json(Dashboard {
+        summary: Summary {
+            participants,
+            target_participants: target,
+            achievement_rate: percent_bp(participants, target).map(percent),
+            impressions: channels.iter().map(|c| c.impressions).sum(),
+            roi,
+            sales_growth_rate: costs.map(|c| percent(c.sales_growth_rate_bp)),
+        },
+        channel_performance: channels,
+        timeline: timeline(&hours),
+        roi: Roi {
+            total_cost: costs.map(|c| c.total_cost()),
+            expected_revenue: costs.map(|c| c.expected_revenue),
+            roi,
+        },
+        updated_at,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn percentages_parse_exactly_into_basis_points() {
+        assert_eq!(parse_percent_bp("12.5"), Some(1_250));
+        assert_eq!(parse_percent_bp("12.34"), Some(1_234));
+        assert_eq!(parse_percent_bp("-3"), Some(-300));
+        assert_eq!(parse_percent_bp("0.05"), Some(5));
+        assert_eq!(parse_percent_bp("+7"), Some(700));
+        for bad in ["", ".5", "1.234", "1e3", "abc", "--1", "1.x", "1234567890"] {
+            assert_eq!(parse_percent_bp(bad), None, "{bad}");
+        }
+        let number: Value = serde_json::from_str("12.3").unwrap();
+        assert_eq!(sales_growth_bp(&Some(number)).unwrap(), 1_230);
+    }
+
+    #[test]
+    fn the_timeline_fills_gaps_and_accumulates() {
+        let h = |hour| Utc.with_ymd_and_hms(2025, 10, 29, hour, 0, 0).unwrap();
+        let points = timeline(&[(h(1), 2), (h(3), 1)]);
+        let summary: Vec<(&str, i64, i64)> = points
+            .iter()
+            .map(|p| (p.hour.as_str(), p.participants, p.cumulative_participants))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("2025-10-29T10:00:00+09:00", 2, 2),
+                ("2025-10-29T11:00:00+09:00", 0, 2),
+                ("2025-10-29T12:00:00+09:00", 1, 3),
+            ]
+        );
+        assert!(timeline(&[]).is_empty());
+    }
+}

@@ -1,0 +1,327 @@
+//! The analytics read model (projector `analytics`): the owner's dashboard.
+//!
+//! Tables (`migrations/20251101000010_analytics.sql`):
+//! - `analytics_campaigns`: per campaign totals (participants, store visits,
+//!   bonus entries, winners drawn), target, cost and revenue inputs;
+//! - `analytics_channels`: per entry channel counts, the distribution
+//!   report's expected views and the channel's latest observed statistics;
+//! - `analytics_hourly`: entries per hour (KST); cumulative sums are taken at
+//!   query time.
+//!
+//! Consumes `CampaignPublished` (target, channels), `ParticipantRegistered`,
+//! `WinnersDrawn` (read generically from its payload: `campaignId` and the
+//! `winners` list) and the `CampaignPerformance` events. Every write is a
+//! plain upsert; the projector runner applies each event exactly once and
+//! commits the checkpoint in the same transaction.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use promo_domain::campaign::CampaignEvent;
+use promo_domain::participation::ParticipationEvent;
+use promo_domain::performance::{CampaignPerformance, PerformanceEvent};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::projector::{Projection, ProjectionError};
+use crate::store::StoredEvent;
+
+pub const NAME: &str = "analytics";
+
+pub struct AnalyticsProjection;
+
+/// The start of the hour `at` falls in. Korea has a whole-hour offset
+/// (UTC+9, no daylight saving), so the KST hour starts at the same instant
+/// as the UTC hour; the API shows it with `+09:00`.
+pub fn hour_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
+}
+
+async fn touch_campaign(
+    tx: &mut PgConnection,
+    campaign_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO analytics_campaigns (campaign_id, updated_at) VALUES ($1, $2) \
+         ON CONFLICT (campaign_id) DO UPDATE \
+         SET updated_at = GREATEST(analytics_campaigns.updated_at, EXCLUDED.updated_at)",
+    )
+    .bind(campaign_id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Projection for AnalyticsProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &[
+            "analytics_campaigns",
+            "analytics_channels",
+            "analytics_hourly",
+        ]
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        match event.aggregate_type.as_str() {
+            "Campaign" if event.event_type == "CampaignPublished" => self.campaign(tx, event).await,
+            "Participation" => self.participation(tx, event).await,
+            t if t == <CampaignPerformance as cqrs_es::Aggregate>::TYPE => {
+                self.performance(tx, event).await
+            }
+            _ if event.event_type == "WinnersDrawn" => self.winners_drawn(tx, event).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+impl AnalyticsProjection {
+    async fn campaign(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let CampaignEvent::CampaignPublished {
+            campaign_id,
+            details,
+            published_at,
+            ..
+        } = decoded
+        else {
+            return Ok(());
+        };
+        touch_campaign(tx, campaign_id, published_at).await?;
+        sqlx::query(
+            "UPDATE analytics_campaigns SET target_participants = $2 WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .bind(i64::from(details.target_participants))
+        .execute(&mut *tx)
+        .await?;
+        for channel in details.channels {
+            sqlx::query(
+                "INSERT INTO analytics_channels (campaign_id, channel, published) VALUES ($1, $2, true) \
+                 ON CONFLICT (campaign_id, channel) DO UPDATE SET published = true",
+            )
+            .bind(campaign_id)
+            .bind(channel.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn participation(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let decoded: ParticipationEvent = serde_json::from_value(event.payload.clone())
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let ParticipationEvent::ParticipantRegistered {
+            campaign_id,
+            channel,
+            store_visited,
+            bonus_entries,
+            registered_at,
+            ..
+        } = decoded;
+        let visits = i64::from(store_visited);
+        let bonus = i64::from(bonus_entries);
+        touch_campaign(tx, campaign_id, registered_at).await?;
+        sqlx::query(
+            "UPDATE analytics_campaigns SET participants = participants + 1, \
+             store_visits = store_visits + $2, bonus_entries = bonus_entries + $3 \
+             WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .bind(visits)
+        .bind(bonus)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO analytics_channels (campaign_id, channel, participants, store_visits, bonus_entries) \
+             VALUES ($1, $2, 1, $3, $4) ON CONFLICT (campaign_id, channel) DO UPDATE SET \
+             participants = analytics_channels.participants + 1, \
+             store_visits = analytics_channels.store_visits + EXCLUDED.store_visits, \
+             bonus_entries = analytics_channels.bonus_entries + EXCLUDED.bonus_entries",
+        )
+        .bind(campaign_id)
+        .bind(channel.as_str())
+        .bind(visits)
+        .bind(bonus)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO analytics_hourly (campaign_id, hour, participants) VALUES ($1, $2, 1) \
+             ON CONFLICT (campaign_id, hour) DO UPDATE SET participants = analytics_hourly.participants + 1",
+        )
+        .bind(campaign_id)
+        .bind(hour_bucket(registered_at))
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn performance(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let decoded: PerformanceEvent = serde_json::from_value(event.payload.clone())
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        match decoded {
+            PerformanceEvent::CostsRecorded {
+                campaign_id,
+                costs,
+                recorded_at,
+            } => {
+                touch_campaign(tx, campaign_id, recorded_at).await?;
+                sqlx::query(
+                    "UPDATE analytics_campaigns SET prize_cost = $2, content_cost = $3, \
+                     operation_cost = $4, distribution_cost = $5, expected_revenue = $6, \
+                     sales_growth_rate_bp = $7, costs_recorded_at = $8 WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .bind(costs.prize_cost)
+                .bind(costs.content_cost)
+                .bind(costs.operation_cost)
+                .bind(costs.distribution_cost)
+                .bind(costs.expected_revenue)
+                .bind(costs.sales_growth_rate_bp)
+                .bind(recorded_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            PerformanceEvent::DistributionCompleted {
+                campaign_id,
+                distributed_channels,
+                completed_at,
+            } => {
+                touch_campaign(tx, campaign_id, completed_at).await?;
+                sqlx::query(
+                    "UPDATE analytics_campaigns SET distribution_completed_at = \
+                     GREATEST(distribution_completed_at, $2) WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .bind(completed_at)
+                .execute(&mut *tx)
+                .await?;
+                for c in distributed_channels {
+                    // A failed distribution reaches nobody.
+                    let expected = if c.failed() { 0 } else { c.expected_views };
+                    sqlx::query(
+                        "INSERT INTO analytics_channels (campaign_id, channel, channel_type, \
+                         distribution_status, expected_views) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (campaign_id, channel) DO UPDATE SET \
+                         channel_type = EXCLUDED.channel_type, \
+                         distribution_status = EXCLUDED.distribution_status, \
+                         expected_views = EXCLUDED.expected_views",
+                    )
+                    .bind(campaign_id)
+                    .bind(c.channel.as_str())
+                    .bind(c.channel_type)
+                    .bind(c.status)
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            PerformanceEvent::ChannelStatsObserved {
+                campaign_id,
+                channel,
+                counts,
+                observed_at,
+            } => {
+                touch_campaign(tx, campaign_id, observed_at).await?;
+                // The latest observation wins, whatever order they come in.
+                sqlx::query(
+                    "INSERT INTO analytics_channels (campaign_id, channel, impressions, views, clicks, \
+                     likes, comments, shares, observed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (campaign_id, channel) DO UPDATE SET \
+                     impressions = EXCLUDED.impressions, views = EXCLUDED.views, clicks = EXCLUDED.clicks, \
+                     likes = EXCLUDED.likes, comments = EXCLUDED.comments, shares = EXCLUDED.shares, \
+                     observed_at = EXCLUDED.observed_at \
+                     WHERE analytics_channels.observed_at IS NULL \
+                        OR analytics_channels.observed_at < EXCLUDED.observed_at",
+                )
+                .bind(campaign_id)
+                .bind(channel.as_str())
+                .bind(counts.impressions)
+                .bind(counts.views)
+                .bind(counts.clicks)
+                .bind(counts.likes)
+                .bind(counts.comments)
+                .bind(counts.shares)
+                .bind(observed_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The draw aggregate's `WinnersDrawn`, read through its payload only
+    /// (`{"WinnersDrawn": {"campaignId", "winners": [...], "drawnAt"}}`), so
+    /// analytics does not depend on the draw's types.
+    async fn winners_drawn(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let body = &event.payload["WinnersDrawn"];
+        let Some(campaign_id) = body["campaignId"]
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+        else {
+            tracing::warn!(position = %event.position, "WinnersDrawn without a campaignId; ignored by analytics");
+            return Ok(());
+        };
+        let winners = body["winners"]
+            .as_array()
+            .map(|w| w.len() as i64)
+            .or_else(|| body["winnerCount"].as_i64())
+            .unwrap_or(0);
+        touch_campaign(tx, campaign_id, event.recorded_at).await?;
+        sqlx::query("UPDATE analytics_campaigns SET winners_drawn = $2 WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .bind(winners)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn entries_fall_into_the_korean_hour_they_were_made_in() {
+        // 14:59:59 KST = 05:59:59 UTC → the 14:00 KST hour (05:00 UTC).
+        let at = Utc.with_ymd_and_hms(2025, 10, 29, 5, 59, 59).unwrap();
+        let bucket = hour_bucket(at);
+        assert_eq!(bucket, Utc.with_ymd_and_hms(2025, 10, 29, 5, 0, 0).unwrap());
+        assert_eq!(
+            bucket
+                .with_timezone(&promo_domain::entry_number::kst())
+                .to_rfc3339(),
+            "2025-10-29T14:00:00+09:00"
+        );
+        // Korean midnight is 15:00 UTC the day before.
+        let midnight = Utc.with_ymd_and_hms(2025, 10, 28, 15, 0, 0).unwrap();
+        assert_eq!(hour_bucket(midnight), midnight);
+    }
+}
