@@ -1,0 +1,269 @@
+//! Abuse limits on the public entry endpoint (`POST /api/v1/participations`):
+//! a per-client-IP and a per-phone-number rate limit, each a keyed token
+//! bucket (capacity = the per-minute limit, refilled continuously). Refused
+//! requests get `429 {code: "RATE_LIMITED"}` with a `Retry-After` header.
+//!
+//! - The client IP is the socket peer (`ConnectInfo`), or the last address of
+//!   `X-Forwarded-For` (the one our own proxy appended) when
+//!   `TRUST_FORWARDED_FOR=true`.
+//! - The phone key is a salted SHA-256 of the *normalised* number (so
+//!   `010-1234-5678` and `+82 10 1234 5678` share a bucket); the salt is random
+//!   per process and the plaintext is dropped as soon as it is hashed.
+//! - A limit of 0 disables that check (`RATE_LIMIT_PER_IP_PER_MIN=0` for a
+//!   load generator on one IP).
+//!
+//! Limits are per process: behind several instances each enforces its own.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use promo_domain::entrant::PhoneNumber;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::app::MAX_BODY_BYTES;
+use crate::error::ApiError;
+
+/// The limits, from `Config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Entries per minute from one client IP (`RATE_LIMIT_PER_IP_PER_MIN`), 0 = off.
+    pub per_ip_per_minute: u32,
+    /// Entries per minute for one phone number (`RATE_LIMIT_PER_PHONE_PER_MIN`), 0 = off.
+    pub per_phone_per_minute: u32,
+    /// Take the client IP from `X-Forwarded-For` (`TRUST_FORWARDED_FOR=true`).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimits {
+    /// Generous: a shared carrier NAT sends many people from one IP, and a
+    /// phone that hammers one campaign already gets `PART_001` after the
+    /// first entry; the limits only stop floods.
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 3_000,
+            per_phone_per_minute: 300,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+type Key = [u8; 16];
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+/// A keyed token bucket: `per_minute` requests at once, refilled at
+/// `per_minute / 60` per second.
+pub struct KeyedLimiter {
+    capacity: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<Key, Bucket>>,
+    checks: AtomicU64,
+}
+
+/// Buckets are swept of idle (full) entries every this many checks.
+const SWEEP_EVERY: u64 = 4_096;
+
+impl KeyedLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            capacity: f64::from(per_minute),
+            per_second: f64::from(per_minute) / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes one token for `key`, or says how long until one is available.
+    pub fn check(&self, key: Key, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            let (capacity, rate) = (self.capacity, self.per_second);
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.updated).as_secs_f64() * rate < capacity
+            });
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: self.capacity,
+            updated: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.capacity);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
+        }
+    }
+}
+
+/// Both limiters and the phone salt.
+pub struct AbuseGuard {
+    limits: RateLimits,
+    per_ip: Option<KeyedLimiter>,
+    per_phone: Option<KeyedLimiter>,
+    salt: [u8; 32],
+}
+
+impl AbuseGuard {
+    pub fn new(limits: RateLimits) -> Self {
+        let mut salt = [0u8; 32];
+        // Without OS randomness the salt is zeros: the keys are then plain
+        // hashes, still never plaintext.
+        let _ = getrandom::getrandom(&mut salt);
+        Self {
+            per_ip: (limits.per_ip_per_minute > 0)
+                .then(|| KeyedLimiter::new(limits.per_ip_per_minute)),
+            per_phone: (limits.per_phone_per_minute > 0)
+                .then(|| KeyedLimiter::new(limits.per_phone_per_minute)),
+            limits,
+            salt,
+        }
+    }
+
+    fn key(&self, purpose: &[u8], value: &[u8]) -> Key {
+        let digest = Sha256::new()
+            .chain_update(self.salt)
+            .chain_update(purpose)
+            .chain_update(value)
+            .finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        key
+    }
+
+    fn client_ip(&self, request: &Request) -> Option<IpAddr> {
+        if self.limits.trust_forwarded_for {
+            let forwarded = request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+                .next_back();
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+    }
+}
+
+#[derive(Deserialize)]
+struct PhoneField {
+    #[serde(rename = "phoneNumber")]
+    phone_number: Option<serde_json::Value>,
+}
+
+fn rate_limited(retry_after: Duration) -> Response {
+    let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        format!("요청이 너무 많습니다. {seconds}초 후에 다시 시도해 주세요"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// Middleware: applies the limits to `POST /api/v1/participations` and lets
+/// every other request through untouched.
+pub async fn guard(
+    State(guard): State<std::sync::Arc<AbuseGuard>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST || request.uri().path() != "/api/v1/participations" {
+        return next.run(request).await;
+    }
+    let now = Instant::now();
+    if let Some(limiter) = &guard.per_ip {
+        if let Some(ip) = guard.client_ip(&request) {
+            let octets = match ip {
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+                IpAddr::V6(v6) => v6.octets(),
+            };
+            if let Err(wait) = limiter.check(guard.key(b"ip", &octets), now) {
+                return rate_limited(wait);
+            }
+        }
+    }
+    let Some(limiter) = &guard.per_phone else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let too_large = std::error::Error::source(&error)
+                .map(|s| s.to_string().contains("length limit"))
+                .unwrap_or(false)
+                || error.to_string().contains("length limit");
+            return if too_large {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE",
+                    "요청 본문이 너무 큽니다",
+                )
+                .into_response()
+            } else {
+                ApiError::validation("body", "could not be read").into_response()
+            };
+        }
+    };
+    let phone_key = serde_json::from_slice::<PhoneField>(&bytes)
+        .ok()
+        .and_then(|field| match field.phone_number {
+            Some(serde_json::Value::String(raw)) => PhoneNumber::parse(&raw).ok(),
+            _ => None,
+        })
+        .map(|phone| guard.key(b"phone", phone.as_str().as_bytes()));
+    if let Some(key) = phone_key {
+        if let Err(wait) = limiter.check(key, now) {
+            return rate_limited(wait);
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_capacity_then_refills_over_time() {
+        let limiter = KeyedLimiter::new(60);
+        let t0 = Instant::now();
+        for _ in 0..60 {
+            assert!(limiter.check([1; 16], t0).is_ok());
+        }
+        let wait = limiter.check([1; 16], t0).unwrap_err();
+        assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO);
+        assert!(limiter.check([2; 16], t0).is_ok(), "keys are independent");
+        assert!(limiter.check([1; 16], t0 + Duration::from_secs(1)).is_ok());
+        assert!(limiter.check([1; 16], t0 + Duration::from_secs(1)).is_err());
+    }
+}
