@@ -84,6 +84,10 @@ impl TestEnv {
             nats_prefix: self.prefix.clone(),
             max_db_connections: 20,
             run_background: true,
+            pii_retention: promo_api::config::DEFAULT_PII_RETENTION,
+            pii_retention_sweep: promo_api::config::DEFAULT_PII_RETENTION_SWEEP,
+            rate_limits: promo_api::config::RateLimits::default(),
+            channel_stats: None,
         }
     }
 
@@ -103,6 +107,7 @@ impl Drop for TestEnv {
         let database = self.database_name.clone();
         let nats_url = self.nats_url.clone();
         let stream = self.names().stream_name();
+        let distribution_stream = self.names().distribution_stream_name();
         let cleanup = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -119,6 +124,7 @@ impl Drop for TestEnv {
                 if let Ok(client) = async_nats::connect(&nats_url).await {
                     let js = async_nats::jetstream::new(client);
                     let _ = js.delete_stream(&stream).await;
+                    let _ = js.delete_stream(&distribution_stream).await;
                 }
             });
         });

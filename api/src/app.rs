@@ -11,7 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use promo_projections::analytics::AnalyticsProjection;
 use promo_projections::campaigns::CampaignsProjection;
+use promo_projections::distribution::DistributionConsumer;
+use promo_projections::group_commit::RegistrationBatcher;
 use promo_projections::jetstream::{ensure_event_stream, EventStreamNames};
 use promo_projections::metrics::Metrics;
 use promo_projections::notifications::{
@@ -37,6 +40,9 @@ use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::{system_clock, AppState, Clock, Services, ServicesParts};
 
+/// Concurrent group-commit writers: while one commits, the next collects.
+pub const REGISTRATION_WRITERS: usize = 4;
+
 /// Request bodies are small JSON documents.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -44,11 +50,15 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::campaigns::router())
+        .merge(routes::analytics::router())
         .merge(routes::participations::router())
         .merge(routes::participants::router())
+        .merge(routes::draws::router())
+        .merge(routes::personal_data::router())
         .merge(routes::health::router())
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
@@ -65,6 +75,17 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+async fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(ErrorBody {
+            code: "METHOD_NOT_ALLOWED",
+            message: "허용되지 않는 요청 방식입니다".into(),
+        }),
+    )
+        .into_response()
+}
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("request handler panicked");
     (
@@ -75,6 +96,25 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         }),
     )
         .into_response()
+}
+
+/// Every read model's projection, in the order their projectors start.
+pub fn read_models(
+    secrets: &Arc<SecretStore>,
+    sender: Arc<dyn NotificationSender>,
+) -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(CampaignsProjection),
+        Arc::new(promo_projections::draws::DrawsProjection),
+        Arc::new(AnalyticsProjection),
+        Arc::new(ParticipantsProjection {
+            secrets: secrets.clone(),
+        }),
+        Arc::new(NotificationsProjection {
+            secrets: secrets.clone(),
+            sender,
+        }),
+    ]
 }
 
 /// Options tests and tools use to build a service differently.
@@ -98,6 +138,7 @@ pub struct Application {
     state: AppState,
     cancel: CancellationToken,
     background: Vec<JoinHandle<()>>,
+    abuse: Arc<crate::abuse::AbuseGuard>,
 }
 
 impl Application {
@@ -130,7 +171,15 @@ impl Application {
         let relay_wakeup = Arc::new(Notify::new());
         let (participation_log, log_task) =
             ParticipationLog::start(pool.clone(), cancel.child_token());
+        let (registrations, writers) = RegistrationBatcher::start(
+            pool.clone(),
+            REGISTRATION_WRITERS,
+            metrics.clone(),
+            relay_wakeup.clone(),
+            cancel.child_token(),
+        );
         let mut background = vec![log_task];
+        background.extend(writers);
 
         if config.run_background {
             background.push(tokio::spawn(
@@ -143,16 +192,16 @@ impl Application {
                 }
                 .run(cancel.child_token()),
             ));
-            let projections: Vec<Arc<dyn Projection>> = vec![
-                Arc::new(CampaignsProjection),
-                Arc::new(ParticipantsProjection {
-                    secrets: secrets.clone(),
-                }),
-                Arc::new(NotificationsProjection {
-                    secrets: secrets.clone(),
-                    sender: options.sender.clone(),
-                }),
-            ];
+            background.push(tokio::spawn(
+                DistributionConsumer {
+                    pool: pool.clone(),
+                    jetstream: jetstream.clone(),
+                    names: names.clone(),
+                    wakeup: relay_wakeup.clone(),
+                }
+                .run(cancel.child_token()),
+            ));
+            let projections = read_models(&secrets, options.sender.clone());
             for projection in projections {
                 background.push(tokio::spawn(
                     Projector {
@@ -168,6 +217,7 @@ impl Application {
         }
 
         let state = Arc::new(Services::new(ServicesParts {
+            registrations,
             pool,
             secrets,
             participation_log,
@@ -177,6 +227,19 @@ impl Application {
             clock: options.clock,
             nats,
         }));
+        if let (true, Some(settings)) = (config.run_background, config.channel_stats.clone()) {
+            let collector = crate::channel_stats::Collector::new(state.clone(), settings)?;
+            background.push(tokio::spawn(collector.run(cancel.child_token())));
+        }
+        if config.run_background {
+            background.push(tokio::spawn(crate::retention::run(
+                state.clone(),
+                config.pii_retention,
+                config.pii_retention_sweep,
+                cancel.child_token(),
+            )));
+        }
+        let abuse = Arc::new(crate::abuse::AbuseGuard::new(config.rate_limits.clone()));
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
@@ -185,6 +248,7 @@ impl Application {
             state,
             cancel,
             background,
+            abuse,
         })
     }
 
@@ -203,10 +267,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let app = router(self.state.clone());
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let app = router(self.state.clone()).layer(axum::middleware::from_fn_with_state(
+            self.abuse.clone(),
+            crate::abuse::guard,
+        ));
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         self.cancel.cancel();
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;

@@ -1,6 +1,9 @@
 //! Configuration, read only from the environment, in one place.
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use crate::abuse::RateLimits;
 
 /// Where the service finds its parts and how it presents itself.
 #[derive(Debug, Clone)]
@@ -15,6 +18,51 @@ pub struct Config {
     pub max_db_connections: u32,
     /// Run the relay and projectors in this process (default true).
     pub run_background: bool,
+    /// How long personal data is kept after the announcement before the
+    /// retention task crypto-shreds it (`PII_RETENTION_DAYS`, default 90).
+    pub pii_retention: Duration,
+    /// How often the retention task looks (`PII_RETENTION_SWEEP_SECS`, default 3600).
+    pub pii_retention_sweep: Duration,
+    /// Abuse limits on the entry endpoint (`RATE_LIMIT_PER_IP_PER_MIN`,
+    /// `RATE_LIMIT_PER_PHONE_PER_MIN`, `TRUST_FORWARDED_FOR`).
+    pub rate_limits: RateLimits,
+    /// The channel statistics collector (`CHANNEL_STATS_BASE_URL` and
+    /// `CHANNEL_STATS_*`); `None` runs no collector.
+    pub channel_stats: Option<crate::channel_stats::ChannelStatsSettings>,
+}
+
+pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
+pub const DEFAULT_PII_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        Err(_) => Ok(default),
+    }
+}
+
+impl Config {
+    /// Reads the retention and abuse-limit settings (defaults when unset).
+    fn read_protection_settings(&mut self) -> anyhow::Result<()> {
+        let days: u64 = env_number("PII_RETENTION_DAYS", 90)?;
+        self.pii_retention = Duration::from_secs(days * 24 * 3600);
+        self.pii_retention_sweep =
+            Duration::from_secs(env_number("PII_RETENTION_SWEEP_SECS", 3600u64)?.max(1));
+        let defaults = RateLimits::default();
+        self.rate_limits = RateLimits {
+            per_ip_per_minute: env_number("RATE_LIMIT_PER_IP_PER_MIN", defaults.per_ip_per_minute)?,
+            per_phone_per_minute: env_number(
+                "RATE_LIMIT_PER_PHONE_PER_MIN",
+                defaults.per_phone_per_minute,
+            )?,
+            trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
+                .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
+        };
+        Ok(())
+    }
 }
 
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -37,7 +85,7 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("DB_MAX_CONNECTIONS: {e}"))?,
             Err(_) => 40,
         };
-        Ok(Self {
+        let mut config = Self {
             database_url,
             nats_url,
             bind_addr,
@@ -45,6 +93,12 @@ impl Config {
             nats_prefix: std::env::var("NATS_PREFIX").unwrap_or_else(|_| "promo".to_string()),
             max_db_connections,
             run_background: true,
-        })
+            pii_retention: DEFAULT_PII_RETENTION,
+            pii_retention_sweep: DEFAULT_PII_RETENTION_SWEEP,
+            rate_limits: RateLimits::default(),
+            channel_stats: crate::channel_stats::ChannelStatsSettings::from_env()?,
+        };
+        config.read_protection_settings()?;
+        Ok(config)
     }
 }

@@ -14,6 +14,7 @@ use cqrs_es::AggregateError;
 use promo_domain::campaign::CampaignError;
 use promo_domain::entrant::EntrantInputError;
 use promo_domain::participation::ParticipationError;
+use promo_domain::performance::PerformanceError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -130,6 +131,9 @@ impl From<CampaignError> for ApiError {
                 "PART_002",
                 "진행 중인 이벤트가 아닙니다",
             ),
+            CampaignError::StillRunning => {
+                Self::new(StatusCode::CONFLICT, "ERASE_NOT_ALLOWED", message)
+            }
         }
     }
 }
@@ -149,6 +153,17 @@ impl From<ParticipationError> for ApiError {
                 Self::new(StatusCode::CONFLICT, "PART_005", message)
             }
         }
+    }
+}
+
+impl From<PerformanceError> for ApiError {
+    fn from(error: PerformanceError) -> Self {
+        // Every performance rule is about one input field, named in the message.
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            error.to_string(),
+        )
     }
 }
 

@@ -25,6 +25,37 @@ enum Command {
     /// Serve the HTTP API. Without DATABASE_URL/NATS_URL it starts a private
     /// Postgres cluster and nats-server under the data folder.
     Serve,
+    /// Rebuild a read model (participants, campaigns, analytics, draws) from
+    /// the event store beside the live one, then swap it in.
+    Replay {
+        /// The read model's name.
+        read_model: String,
+    },
+    /// Measure throughput, latency, lag, draw and read times against this
+    /// machine's own baselines; prints a Markdown table.
+    Bench {
+        /// Short runs and 100k-entrant sizes (under a minute).
+        #[arg(long)]
+        quick: bool,
+        /// Also write the Markdown to this file.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Re-run a published draw from its inputs: prints MATCH (exit 0) or
+    /// MISMATCH: <first difference> (exit 1); unreadable input exits 2.
+    Verify {
+        /// The draw record (`GET /api/v1/events/{id}/draw` JSON): a file, `-`
+        /// for standard input, or its http:// URL.
+        source: String,
+        /// The canonical entrant list text, when the record embeds none and
+        /// is not fetched over HTTP (then its entrantListUrl is used).
+        #[arg(long)]
+        entrants: Option<PathBuf>,
+        /// The seed commitment published before the draw (the campaign's
+        /// seedCommitment); the record's must equal it.
+        #[arg(long)]
+        commitment: Option<String>,
+    },
     /// Run a command with DATABASE_URL/NATS_URL pointing at embedded Postgres
     /// and NATS (started for the command and stopped after it), unless both
     /// are already set.
@@ -97,20 +128,50 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn serve() -> anyhow::Result<()> {
-    let data_dir = data_dir();
-    let external = (
+/// DATABASE_URL/NATS_URL when both are set, else the embedded instances.
+async fn infrastructure(
+    data_dir: &Path,
+) -> anyhow::Result<(String, String, Option<EmbeddedInfra>)> {
+    match (
         std::env::var("DATABASE_URL").ok(),
         std::env::var("NATS_URL").ok(),
-    );
-    let (database_url, nats_url, infra) = match external {
-        (Some(db), Some(nats)) => (db, nats, None),
+    ) {
+        (Some(db), Some(nats)) => Ok((db, nats, None)),
         _ => {
             tracing::info!(data_dir = %data_dir.display(), "DATABASE_URL/NATS_URL not both set: starting embedded Postgres and NATS");
-            let infra = EmbeddedInfra::start(&data_dir, &nats_conf()).await?;
-            (infra.database_url(), infra.nats_url(), Some(infra))
+            let infra = EmbeddedInfra::start(data_dir, &nats_conf()).await?;
+            Ok((infra.database_url(), infra.nats_url(), Some(infra)))
         }
-    };
+    }
+}
+
+async fn run_bench(quick: bool, output: Option<PathBuf>) -> anyhow::Result<()> {
+    let (database_url, nats_url, infra) = infrastructure(&data_dir()).await?;
+    let options = promo_api::bench::BenchOptions { quick };
+    let report = promo_api::bench::run(&database_url, &nats_url, options).await;
+    if let Some(infra) = infra {
+        infra.stop().await?;
+    }
+    let report = report?;
+    println!("{report}");
+    if let Some(path) = output {
+        std::fs::write(&path, &report).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn run_replay(read_model: &str) -> anyhow::Result<()> {
+    let (database_url, _, infra) = infrastructure(&data_dir()).await?;
+    let replayed = promo_api::replay_cmd::run(&database_url, read_model).await;
+    if let Some(infra) = infra {
+        infra.stop().await?;
+    }
+    replayed.map(|_| ())
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let data_dir = data_dir();
+    let (database_url, nats_url, infra) = infrastructure(&data_dir).await?;
     let secret = jwt_secret(&data_dir)?;
     let config = Config::from_env(database_url, nats_url, secret.clone())?;
     let app = Application::build(config, BuildOptions::default()).await?;
@@ -133,6 +194,20 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve => serve().await.map(|()| 0),
+        Command::Replay { read_model } => run_replay(&read_model).await.map(|()| 0),
+        Command::Bench { quick, output } => run_bench(quick, output).await.map(|()| 0),
+        Command::Verify {
+            source,
+            entrants,
+            commitment,
+        } => Ok(i32::from(
+            promo_api::verify_cmd::main(promo_api::verify_cmd::VerifyArgs {
+                source,
+                entrants,
+                commitment,
+            })
+            .await,
+        )),
         Command::WithInfra { command } => {
             run_with_infra(&data_dir().join("with-infra"), &nats_conf(), &command).await
         }

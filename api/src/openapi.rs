@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{campaigns, health, participants, participations};
+use crate::routes::{
+    analytics, campaigns, draws, health, participants, participations, personal_data,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,7 +14,10 @@ use crate::routes::{campaigns, health, participants, participations};
     paths(
         campaigns::create_draft, campaigns::publish, campaigns::end, campaigns::show,
         participations::participate,
+        analytics::record_costs, analytics::dashboard,
         participants::list, participants::export_csv,
+        draws::draw_winners, draws::winners, draws::show_draw, draws::entrant_list,
+        personal_data::erase,
         health::health, health::ready, health::metrics,
     ),
     modifiers(&BearerAuth),

@@ -1,7 +1,10 @@
 //! HTTP routes, one module per resource, each owning its `router()`.
 
+pub mod analytics;
 pub mod campaigns;
+pub mod draws;
 pub mod extract;
 pub mod health;
 pub mod participants;
 pub mod participations;
+pub mod personal_data;

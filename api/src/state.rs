@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::EventStore;
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
-use promo_domain::campaign::Campaign;
-use promo_domain::participation::Participation;
+use promo_domain::campaign::{Campaign, CampaignStatus};
 use promo_projections::entry_numbers::EntryNumberAllocator;
+use promo_projections::group_commit::RegistrationBatcher;
 use promo_projections::metrics::Metrics;
 use promo_projections::participation_log::ParticipationLog;
 use promo_projections::secrets::SecretStore;
@@ -31,7 +31,9 @@ pub fn system_clock() -> Clock {
 pub struct Services {
     pub pool: PgPool,
     pub campaigns: PostgresCqrs<Campaign>,
-    pub participations: PostgresCqrs<Participation>,
+    /// Group-committed registrations (see `promo_projections::group_commit`).
+    pub registrations: RegistrationBatcher,
+    campaign_cache: CampaignCache,
     campaign_loader: PersistedEventStore<PostgresEventRepository, Campaign>,
     pub secrets: Arc<SecretStore>,
     pub entry_numbers: EntryNumberAllocator,
@@ -45,6 +47,7 @@ pub struct Services {
 }
 
 pub struct ServicesParts {
+    pub registrations: RegistrationBatcher,
     pub pool: PgPool,
     pub secrets: Arc<SecretStore>,
     pub participation_log: ParticipationLog,
@@ -60,7 +63,8 @@ impl Services {
         let pool = parts.pool;
         Self {
             campaigns: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
-            participations: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
+            registrations: parts.registrations,
+            campaign_cache: CampaignCache::default(),
             campaign_loader: PersistedEventStore::new_event_store(PostgresEventRepository::new(
                 pool.clone(),
             )),
@@ -97,6 +101,23 @@ impl Services {
         Ok(campaign)
     }
 
+    /// Like [`Services::load_campaign`], but an ACTIVE campaign may come from
+    /// a cache up to [`CAMPAIGN_CACHE_TTL`] old. Only for the entry path's
+    /// early checks: the batch transaction re-reads the campaign and decides.
+    pub async fn load_active_campaign_cached(
+        &self,
+        campaign_id: Uuid,
+    ) -> Result<Arc<Campaign>, ApiError> {
+        if let Some(hit) = self.campaign_cache.get(campaign_id).await {
+            return Ok(hit);
+        }
+        let campaign = Arc::new(self.load_campaign(campaign_id).await?);
+        if campaign.status == CampaignStatus::Active {
+            self.campaign_cache.put(campaign_id, campaign.clone()).await;
+        }
+        Ok(campaign)
+    }
+
     /// The campaign, if `owner` owns it: 404 when unknown, 403 otherwise.
     pub async fn owned_campaign(
         &self,
@@ -114,5 +135,30 @@ impl Services {
     pub fn appended(&self, events: u64) {
         self.metrics.events_appended.inc_by(events);
         self.relay_wakeup.notify_one();
+    }
+}
+
+/// How long the entry path may trust a cached ACTIVE campaign.
+pub const CAMPAIGN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+#[derive(Default)]
+struct CampaignCache {
+    entries:
+        tokio::sync::RwLock<std::collections::HashMap<Uuid, (std::time::Instant, Arc<Campaign>)>>,
+}
+
+impl CampaignCache {
+    async fn get(&self, id: Uuid) -> Option<Arc<Campaign>> {
+        let entries = self.entries.read().await;
+        let (at, campaign) = entries.get(&id)?;
+        (at.elapsed() < CAMPAIGN_CACHE_TTL).then(|| campaign.clone())
+    }
+
+    async fn put(&self, id: Uuid, campaign: Arc<Campaign>) {
+        let mut entries = self.entries.write().await;
+        if entries.len() > 10_000 {
+            entries.retain(|_, (at, _)| at.elapsed() < CAMPAIGN_CACHE_TTL);
+        }
+        entries.insert(id, (std::time::Instant::now(), campaign));
     }
 }

@@ -6,9 +6,9 @@ mod commands;
 mod events;
 mod rules;
 
-pub use commands::{CampaignCommand, PublishDetails, StoreInfo};
-pub use events::CampaignEvent;
-pub use rules::{Objective, MAX_WINNER_COUNT};
+pub use commands::{CampaignCommand, Eraser, PublishDetails, StoreInfo};
+pub use events::{CampaignEvent, ErasureReason};
+pub use rules::{Objective, MAX_WINNER_COUNT, RETENTION_ERASER};
 
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
@@ -59,6 +59,8 @@ pub enum CampaignError {
     AlreadyPublished,
     #[error("campaign is not active")]
     NotActive,
+    #[error("종료되지 않은 이벤트의 개인정보는 파기할 수 없습니다")]
+    StillRunning,
 }
 
 /// Current state, rebuilt from events.
@@ -73,6 +75,9 @@ pub struct Campaign {
     pub seed_commitment: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// Set once the personal data is crypto-shredded.
+    #[serde(default)]
+    pub personal_data_erased_at: Option<DateTime<Utc>>,
 }
 
 /// What a participation needs to know about its campaign to accept an entry.
@@ -153,6 +158,9 @@ impl Aggregate for Campaign {
             CampaignEvent::CampaignEnded { ended_at, .. } => {
                 self.status = CampaignStatus::Ended;
                 self.ended_at = Some(ended_at);
+            }
+            CampaignEvent::PersonalDataErased { erased_at, .. } => {
+                self.personal_data_erased_at = Some(erased_at);
             }
         }
     }

@@ -5,8 +5,10 @@
 
 pub mod campaign;
 pub mod channel;
+pub mod draw;
 pub mod draw_protocol;
 pub mod entrant;
 pub mod entry_number;
 pub mod participation;
+pub mod performance;
 pub mod privacy;

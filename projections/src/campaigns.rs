@@ -17,6 +17,10 @@ impl Projection for CampaignsProjection {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["campaigns"]
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,
@@ -88,6 +92,19 @@ impl Projection for CampaignsProjection {
                 .bind(campaign_id)
                 .bind(CampaignStatus::Ended.as_str())
                 .bind(ended_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            CampaignEvent::PersonalDataErased {
+                campaign_id,
+                erased_at,
+                ..
+            } => {
+                sqlx::query(
+                    "UPDATE campaigns SET personal_data_erased_at = $2 WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .bind(erased_at)
                 .execute(&mut *tx)
                 .await?;
             }

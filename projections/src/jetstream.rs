@@ -22,6 +22,9 @@ pub enum JetStreamError {
     Envelope(#[from] serde_json::Error),
 }
 
+/// The production subject prefix.
+pub const DEFAULT_PREFIX: &str = "promo";
+
 /// Subject and stream names for one prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventStreamNames {
@@ -61,9 +64,29 @@ impl EventStreamNames {
         )
     }
 
-    /// Where the distribution system announces completed distributions.
+    /// Where the distribution system announces completed distributions:
+    /// `distribution.completed` (the SPEC's subject) for the default prefix
+    /// `promo`; `{prefix}.distribution.completed` for any other prefix, so
+    /// that tests and side-by-side deployments on one NATS server each have
+    /// their own.
     pub fn distribution_completed_subject(&self) -> String {
-        "distribution.completed".to_string()
+        if self.prefix == DEFAULT_PREFIX {
+            "distribution.completed".to_string()
+        } else {
+            format!("{}.distribution.completed", self.prefix)
+        }
+    }
+
+    /// Dead letters of the distribution consumer: messages it cannot record,
+    /// with the reason.
+    pub fn distribution_dlq_subject(&self) -> String {
+        format!("{}.dlq", self.distribution_completed_subject())
+    }
+
+    /// `{PREFIX}_DISTRIBUTION`: the stream capturing the distribution subject
+    /// and its dead letters.
+    pub fn distribution_stream_name(&self) -> String {
+        self.stream_name().trim_end_matches("_EVENTS").to_string() + "_DISTRIBUTION"
     }
 
     pub fn consumer_name(&self, projector: &str) -> String {

@@ -4,8 +4,12 @@
 //! JetStream durable consumers.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod campaigns;
+pub mod distribution;
+pub mod draws;
 pub mod entry_numbers;
+pub mod group_commit;
 pub mod jetstream;
 pub mod metrics;
 pub mod notifications;
@@ -13,5 +17,6 @@ pub mod participants;
 pub mod participation_log;
 pub mod projector;
 pub mod relay;
+pub mod replay;
 pub mod secrets;
 pub mod store;

@@ -1,5 +1,5 @@
-//! Entry confirmations (KakaoTalk 알림톡 in production) through a pluggable
-//! [`NotificationSender`]. The notifications projector words each message
+//! Entry confirmations and winner notices (KakaoTalk 알림톡 in production)
+//! through a pluggable [`NotificationSender`]. The notifications projector words each message
 //! from its own small campaign table and hands it to the sender inside the
 //! projector transaction, so a redelivered event never notifies twice.
 //!
@@ -8,10 +8,12 @@
 //! can be inspected. A real gateway sender would be fed from that table as an
 //! outbox, keeping the same once-only key.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use promo_domain::campaign::CampaignEvent;
+use promo_domain::draw::DrawRecord;
 use promo_domain::entry_number::kst;
 use promo_domain::participation::ParticipationEvent;
 use sqlx::{PgConnection, Row};
@@ -104,6 +106,67 @@ pub fn confirmation_message(
     )
 }
 
+pub fn winner_message(store_name: &str, title: &str, entry_number: &str) -> String {
+    format!(
+        "[{store_name}] {title} 당첨을 축하드립니다! 응모번호: {entry_number}. 경품 수령 방법은 매장에서 안내드립니다."
+    )
+}
+
+/// Shown when the notifications projector never saw the winner's entry.
+pub const UNKNOWN_RECIPIENT: &str = "(알 수 없음)";
+
+/// One `WINNER` notification per winner of the draw, worded from this
+/// projector's own tables; the sender's unique key keeps it once-only.
+async fn notify_winners(
+    sender: &dyn NotificationSender,
+    tx: &mut PgConnection,
+    draw: &DrawRecord,
+) -> Result<(), ProjectionError> {
+    let campaign =
+        sqlx::query("SELECT store_name, title FROM notification_campaigns WHERE campaign_id = $1")
+            .bind(draw.campaign_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (store_name, title) = match campaign {
+        Some(row) => (
+            row.try_get::<String, _>("store_name")?,
+            row.try_get::<Option<String>, _>("title")?
+                .unwrap_or_default(),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let ids: Vec<Uuid> = draw.winners.iter().map(|w| w.participant_id).collect();
+    let recipients: HashMap<Uuid, String> = sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT participant_id, recipient_masked FROM notification_participants \
+         WHERE campaign_id = $1 AND participant_id = ANY($2)",
+    )
+    .bind(draw.campaign_id)
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    for winner in &draw.winners {
+        let recipient = match recipients.get(&winner.participant_id) {
+            Some(recipient) => recipient.clone(),
+            None => {
+                tracing::warn!(participant_id = %winner.participant_id,
+                    "winner's entry was never seen by the notifications projector");
+                UNKNOWN_RECIPIENT.to_string()
+            }
+        };
+        let notification = Notification {
+            campaign_id: draw.campaign_id,
+            participant_id: winner.participant_id,
+            kind: NotificationKind::Winner,
+            recipient,
+            message: winner_message(&store_name, &title, &winner.entry_number),
+        };
+        sender.send(tx, &notification).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Projection for NotificationsProjection {
     fn name(&self) -> &'static str {
@@ -147,6 +210,25 @@ impl Projection for NotificationsProjection {
                         .await?;
                     }
                     CampaignEvent::CampaignEnded { .. } => {}
+                    CampaignEvent::PersonalDataErased { campaign_id, .. } => {
+                        // Recipients are masked already; after crypto-shredding
+                        // not even the masked form stays.
+                        sqlx::query(
+                            "UPDATE notifications SET recipient = $2 WHERE campaign_id = $1",
+                        )
+                        .bind(campaign_id)
+                        .bind(crate::participants::ERASED)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query(
+                            "UPDATE notification_participants SET recipient_masked = $2 \
+                             WHERE campaign_id = $1",
+                        )
+                        .bind(campaign_id)
+                        .bind(crate::participants::ERASED)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                 }
             }
             "Participation" => {
@@ -181,6 +263,17 @@ impl Projection for NotificationsProjection {
                     &personal_data,
                 )
                 .await?;
+                // Kept so a winner can be notified later from this table.
+                sqlx::query(
+                    "INSERT INTO notification_participants (campaign_id, participant_id, recipient_masked, \
+                     entry_number) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(campaign_id)
+                .bind(participant_id)
+                .bind(&masked.phone)
+                .bind(&entry_number)
+                .execute(&mut *tx)
+                .await?;
                 let notification = Notification {
                     campaign_id,
                     participant_id,
@@ -194,6 +287,11 @@ impl Projection for NotificationsProjection {
                     ),
                 };
                 self.sender.send(tx, &notification).await?;
+            }
+            "Draw" => {
+                if let Some(draw) = crate::draws::recorded_draw(event)? {
+                    notify_winners(self.sender.as_ref(), tx, &draw).await?;
+                }
             }
             _ => {}
         }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use promo_domain::campaign::CampaignEvent;
 use promo_domain::entrant::{mask_name, PhoneNumber};
 use promo_domain::participation::ParticipationEvent;
 use promo_domain::privacy;
@@ -68,10 +69,46 @@ pub async fn masked_personal_data(
     })
 }
 
+const ERASED_EVENT: &str = "PersonalDataErased";
+
+/// `PersonalDataErased`: every masked name and phone of the campaign becomes
+/// [`ERASED`] (counts, entry numbers, pids and winner flags stay, so lists,
+/// totals and draw verification keep working). The key is destroyed here
+/// too, idempotently, so an erasure recorded by a process that crashed
+/// before it destroyed the key still takes full effect.
+async fn apply_erasure(
+    tx: &mut PgConnection,
+    secrets: &SecretStore,
+    event: &StoredEvent,
+) -> Result<(), ProjectionError> {
+    let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
+        .map_err(|e| ProjectionError::undecodable(event, e))?;
+    let CampaignEvent::PersonalDataErased { campaign_id, .. } = decoded else {
+        return Ok(());
+    };
+    crate::secrets::shred_in(tx, campaign_id)
+        .await
+        .map_err(|e| ProjectionError::Other(e.to_string()))?;
+    secrets.forget(campaign_id).await;
+    sqlx::query(
+        "UPDATE participants SET name_masked = $2, phone_masked = $2, phone_last4 = '' \
+         WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .bind(ERASED)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Projection for ParticipantsProjection {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["participants", "participant_counts"]
     }
 
     async fn apply(
@@ -79,6 +116,12 @@ impl Projection for ParticipantsProjection {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
+        if let Some(draw) = crate::draws::recorded_draw(event)? {
+            return crate::draws::mark_winners(tx, &draw).await;
+        }
+        if event.aggregate_type == "Campaign" && event.event_type == ERASED_EVENT {
+            return apply_erasure(tx, &self.secrets, event).await;
+        }
         if event.aggregate_type != "Participation" {
             return Ok(());
         }

@@ -56,6 +56,12 @@ pub trait Projection: Send + Sync + 'static {
     /// Stable name: checkpoint key and consumer name.
     fn name(&self) -> &'static str;
 
+    /// The tables this read model owns, for replay. Empty means it cannot be
+    /// rebuilt (for instance because applying it has side effects).
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Applies one event inside the projector's transaction. Events the read
     /// model does not care about are ignored.
     async fn apply(

@@ -102,4 +102,31 @@ impl SecretStore {
     pub async fn forget(&self, campaign_id: Uuid) {
         self.cache.write().await.remove(&campaign_id);
     }
+
+    /// Crypto-shreds the campaign's personal data: destroys the root secret
+    /// of its data and pid keys (the draw seed stays) and forgets the cached
+    /// copy. Idempotent; returns whether a secret was destroyed by this call.
+    pub async fn shred(&self, campaign_id: Uuid) -> Result<bool, SecretsError> {
+        let mut conn = self.pool.acquire().await?;
+        let destroyed = shred_in(&mut conn, campaign_id).await?;
+        self.forget(campaign_id).await;
+        Ok(destroyed)
+    }
+}
+
+/// The shredding statement, for callers inside a transaction (who must call
+/// [`SecretStore::forget`] too).
+pub async fn shred_in(
+    conn: &mut sqlx::PgConnection,
+    campaign_id: Uuid,
+) -> Result<bool, SecretsError> {
+    let destroyed = sqlx::query(
+        "UPDATE campaign_secrets SET data_secret = NULL, shredded_at = coalesce(shredded_at, now()) \
+         WHERE campaign_id = $1 AND data_secret IS NOT NULL",
+    )
+    .bind(campaign_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(destroyed > 0)
 }

@@ -1,8 +1,15 @@
 //! End-to-end tests: the real service over HTTP against real Postgres and
 //! NATS JetStream. One test binary; each test has its own database and stream.
 
+mod abuse;
+mod analytics;
 mod auth;
 mod campaigns;
+mod draws;
+mod faults;
+mod hostile_input;
 mod participants;
 mod participations;
+mod privacy;
 mod relay;
+mod replay;

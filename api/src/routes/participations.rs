@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 use promo_domain::channel::Channel;
 use promo_domain::entrant::{EntrantName, PhoneNumber};
 use promo_domain::participation::{
-    ensure_entry_window_open, ParticipationCommand, ParticipationError, RegisterParticipant,
+    ensure_entry_window_open, ParticipationError, RegisterParticipant,
 };
 use promo_domain::privacy::{self, PersonalData};
 use promo_domain::{entry_number, participation};
+use promo_projections::group_commit::RegistrationError;
 use promo_projections::metrics::OutcomeLabel;
 use promo_projections::participation_log::Attempt;
 use promo_projections::secrets::random_bytes;
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{from_aggregate_error, ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::ApiJson;
 use crate::state::AppState;
 
@@ -152,7 +153,7 @@ async fn register(
     now: DateTime<Utc>,
 ) -> Result<ParticipationResponse, ApiError> {
     let entry = parse(body)?;
-    let campaign = state.load_campaign(entry.campaign_id).await?;
+    let campaign = state.load_active_campaign_cached(entry.campaign_id).await?;
     let window = campaign
         .entry_window()
         .ok_or(ApiError::from(ParticipationError::CampaignNotOpen))?;
@@ -203,16 +204,17 @@ async fn register(
         campaign: window,
         registered_at: now,
     };
+    // Group-committed; the store's primary key decides duplicates, also
+    // between racing requests for the same phone.
     state
-        .participations
-        .execute(
-            &aggregate_id,
-            ParticipationCommand::Register(Box::new(command)),
-        )
+        .registrations
+        .register(command)
         .await
-        // A primary-key conflict means a racing request for the same phone won.
-        .map_err(|e| from_aggregate_error(e, || ParticipationError::AlreadyEntered.into()))?;
-    state.appended(1);
+        .map_err(|e| match e {
+            RegistrationError::Rule(rule) => ApiError::from(rule),
+            RegistrationError::CampaignNotFound => ApiError::campaign_not_found(),
+            RegistrationError::Unavailable(detail) => ApiError::unavailable(detail),
+        })?;
     Ok(ParticipationResponse {
         participant_id,
         entry_number,

@@ -50,4 +50,21 @@ pub enum CampaignCommand {
         owner_id: String,
         ended_at: DateTime<Utc>,
     },
+    /// Records that the campaign's personal data is erased (its key is
+    /// destroyed by the caller). Allowed once the campaign has ended; a
+    /// repeat is a no-op.
+    ErasePersonalData {
+        requested_by: Eraser,
+        erased_at: DateTime<Utc>,
+    },
+}
+
+/// Who asks for an erasure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Eraser {
+    /// The campaign's owner (checked against the campaign).
+    Owner(String),
+    /// The retention task: the caller has checked that the retention period
+    /// after the announcement has passed.
+    RetentionPolicy,
 }

@@ -30,6 +30,35 @@ pub enum CampaignEvent {
         campaign_id: Uuid,
         ended_at: DateTime<Utc>,
     },
+    /// The campaign's personal-data key was destroyed (crypto-shredding,
+    /// PIPA): every sealed name and phone of the campaign is unreadable from
+    /// now on, and read models show them as erased.
+    PersonalDataErased {
+        campaign_id: Uuid,
+        reason: ErasureReason,
+        /// The owner's user id, or `"system:retention"`.
+        erased_by: String,
+        erased_at: DateTime<Utc>,
+    },
+}
+
+/// Why personal data was erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErasureReason {
+    /// The owner asked for it (`POST /events/{id}/personal-data/erase`).
+    OwnerRequest,
+    /// The retention period after the announcement has passed.
+    RetentionExpired,
+}
+
+impl ErasureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErasureReason::OwnerRequest => "OWNER_REQUEST",
+            ErasureReason::RetentionExpired => "RETENTION_EXPIRED",
+        }
+    }
 }
 
 impl DomainEvent for CampaignEvent {
@@ -38,6 +67,7 @@ impl DomainEvent for CampaignEvent {
             CampaignEvent::CampaignDraftCreated { .. } => "CampaignDraftCreated",
             CampaignEvent::CampaignPublished { .. } => "CampaignPublished",
             CampaignEvent::CampaignEnded { .. } => "CampaignEnded",
+            CampaignEvent::PersonalDataErased { .. } => "PersonalDataErased",
         }
         .to_string()
     }

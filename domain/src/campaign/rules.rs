@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::commands::{CampaignCommand, PublishDetails, StoreInfo};
-use super::events::CampaignEvent;
+use super::commands::{CampaignCommand, Eraser, PublishDetails, StoreInfo};
+use super::events::{CampaignEvent, ErasureReason};
 use super::{Campaign, CampaignError, CampaignStatus};
 
 /// Upper bound on winners per campaign: a small shop's giveaway, and a bound
@@ -109,8 +109,42 @@ pub(super) fn decide(
                 }]),
             }
         }
+        CampaignCommand::ErasePersonalData {
+            requested_by,
+            erased_at,
+        } => {
+            let (id, reason, erased_by) = match requested_by {
+                Eraser::Owner(owner_id) => (
+                    ensure_owner(campaign, &owner_id)?,
+                    ErasureReason::OwnerRequest,
+                    owner_id,
+                ),
+                Eraser::RetentionPolicy => (
+                    campaign.id.ok_or(CampaignError::NotFound)?,
+                    ErasureReason::RetentionExpired,
+                    RETENTION_ERASER.to_string(),
+                ),
+            };
+            if campaign.personal_data_erased_at.is_some() {
+                // Erasing twice is a no-op, so retries and the retention
+                // task racing an owner are harmless.
+                return Ok(vec![]);
+            }
+            if campaign.effective_status(erased_at) != CampaignStatus::Ended {
+                return Err(CampaignError::StillRunning);
+            }
+            Ok(vec![CampaignEvent::PersonalDataErased {
+                campaign_id: id,
+                reason,
+                erased_by,
+                erased_at,
+            }])
+        }
     }
 }
+
+/// `erased_by` of erasures made by the retention task.
+pub const RETENTION_ERASER: &str = "system:retention";
 
 fn ensure_owner(campaign: &Campaign, owner_id: &str) -> Result<uuid::Uuid, CampaignError> {
     let id = campaign.id.ok_or(CampaignError::NotFound)?;

@@ -229,3 +229,81 @@ fn an_active_campaign_past_its_end_counts_as_ended() {
         CampaignStatus::Ended
     );
 }
+
+fn erase_by(requested_by: Eraser, at: DateTime<Utc>) -> CampaignCommand {
+    CampaignCommand::ErasePersonalData {
+        requested_by,
+        erased_at: at,
+    }
+}
+
+fn erased(reason: ErasureReason, by: &str, at: DateTime<Utc>) -> CampaignEvent {
+    CampaignEvent::PersonalDataErased {
+        campaign_id: id(),
+        reason,
+        erased_by: by.into(),
+        erased_at: at,
+    }
+}
+
+#[test]
+fn the_owner_erases_personal_data_once_the_campaign_has_ended() {
+    let at = t0() + Duration::days(7);
+    CampaignTest::with(())
+        .given(vec![created(), published()])
+        .when(erase_by(Eraser::Owner(OWNER.into()), at))
+        .then_expect_events(vec![erased(ErasureReason::OwnerRequest, OWNER, at)]);
+    let ended = CampaignEvent::CampaignEnded {
+        campaign_id: id(),
+        ended_at: t0() + Duration::days(1),
+    };
+    let at = t0() + Duration::days(2);
+    CampaignTest::with(())
+        .given(vec![created(), published(), ended])
+        .when(erase_by(Eraser::Owner(OWNER.into()), at))
+        .then_expect_events(vec![erased(ErasureReason::OwnerRequest, OWNER, at)]);
+}
+
+#[test]
+fn personal_data_of_a_running_campaign_cannot_be_erased() {
+    CampaignTest::with(())
+        .given(vec![created(), published()])
+        .when(erase_by(
+            Eraser::Owner(OWNER.into()),
+            t0() + Duration::days(1),
+        ))
+        .then_expect_error(CampaignError::StillRunning);
+    CampaignTest::with(())
+        .given(vec![created()])
+        .when(erase_by(Eraser::RetentionPolicy, t0()))
+        .then_expect_error(CampaignError::StillRunning);
+}
+
+#[test]
+fn only_the_owner_or_the_retention_policy_erases_and_only_once() {
+    let at = t0() + Duration::days(100);
+    CampaignTest::with(())
+        .given(vec![created(), published()])
+        .when(erase_by(Eraser::Owner("someone-else".into()), at))
+        .then_expect_error(CampaignError::NotOwner);
+    CampaignTest::with(())
+        .given_no_previous_events()
+        .when(erase_by(Eraser::RetentionPolicy, at))
+        .then_expect_error(CampaignError::NotFound);
+    CampaignTest::with(())
+        .given(vec![created(), published()])
+        .when(erase_by(Eraser::RetentionPolicy, at))
+        .then_expect_events(vec![erased(
+            ErasureReason::RetentionExpired,
+            RETENTION_ERASER,
+            at,
+        )]);
+    CampaignTest::with(())
+        .given(vec![
+            created(),
+            published(),
+            erased(ErasureReason::RetentionExpired, RETENTION_ERASER, at),
+        ])
+        .when(erase_by(Eraser::Owner(OWNER.into()), at))
+        .then_expect_events(vec![]);
+}
