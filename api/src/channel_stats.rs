@@ -318,18 +318,26 @@ impl Collector {
             counts,
             observed_at: self.state.now(),
         };
-        match self
-            .performance
-            .execute(&campaign_id.to_string(), command)
-            .await
-        {
-            Ok(()) => {
-                self.state.relay_wakeup.notify_one();
-                true
-            }
-            Err(error) => {
-                tracing::warn!(%channel, %campaign_id, %error, "recording channel statistics failed");
-                false
+        // Channels of one campaign are collected concurrently and share its
+        // aggregate: a version conflict just means another channel's
+        // observation committed first, so decide again on the new state.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self
+                .performance
+                .execute(&campaign_id.to_string(), command.clone())
+                .await
+            {
+                Ok(()) => {
+                    self.state.relay_wakeup.notify_one();
+                    return true;
+                }
+                Err(cqrs_es::AggregateError::AggregateConflict) if attempts < 5 => continue,
+                Err(error) => {
+                    tracing::warn!(%channel, %campaign_id, %error, "recording channel statistics failed");
+                    return false;
+                }
             }
         }
     }

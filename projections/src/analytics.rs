@@ -14,10 +14,13 @@
 //! plain upsert; the projector runner applies each event exactly once and
 //! commits the checkpoint in the same transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use promo_domain::campaign::CampaignEvent;
 use promo_domain::participation::ParticipationEvent;
 use promo_domain::performance::{CampaignPerformance, PerformanceEvent};
+use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -64,6 +67,26 @@ impl Projection for AnalyticsProjection {
             "analytics_channels",
             "analytics_hourly",
         ]
+    }
+
+    /// Entries only add to counters (and `updated_at` takes the latest
+    /// time), so a run of entries folds into three set-based upserts; any
+    /// other event first flushes the run and is applied in order.
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut run = EntryTally::default();
+        for event in events {
+            if event.aggregate_type == "Participation" {
+                run.add(event)?;
+            } else {
+                run.flush(tx).await?;
+                self.apply(tx, event).await?;
+            }
+        }
+        run.flush(tx).await
     }
 
     async fn apply(
@@ -323,5 +346,107 @@ mod tests {
         // Korean midnight is 15:00 UTC the day before.
         let midnight = Utc.with_ymd_and_hms(2025, 10, 28, 15, 0, 0).unwrap();
         assert_eq!(hour_bucket(midnight), midnight);
+    }
+}
+
+/// Counter increments of a run of `ParticipantRegistered` events.
+#[derive(Default)]
+struct EntryTally {
+    /// Per campaign: entries, store visits, bonus entries, latest entry time.
+    campaigns: HashMap<Uuid, (i64, i64, i64, DateTime<Utc>)>,
+    channels: HashMap<(Uuid, &'static str), (i64, i64, i64)>,
+    hours: HashMap<(Uuid, DateTime<Utc>), i64>,
+}
+
+impl EntryTally {
+    fn add(&mut self, event: &StoredEvent) -> Result<(), ProjectionError> {
+        let decoded = ParticipationEvent::deserialize(&event.payload)
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let ParticipationEvent::ParticipantRegistered {
+            campaign_id,
+            channel,
+            store_visited,
+            bonus_entries,
+            registered_at,
+            ..
+        } = decoded;
+        let (visits, bonus) = (i64::from(store_visited), i64::from(bonus_entries));
+        let campaign = self
+            .campaigns
+            .entry(campaign_id)
+            .or_insert((0, 0, 0, registered_at));
+        campaign.0 += 1;
+        campaign.1 += visits;
+        campaign.2 += bonus;
+        campaign.3 = campaign.3.max(registered_at);
+        let per_channel = self
+            .channels
+            .entry((campaign_id, channel.as_str()))
+            .or_default();
+        per_channel.0 += 1;
+        per_channel.1 += visits;
+        per_channel.2 += bonus;
+        *self
+            .hours
+            .entry((campaign_id, hour_bucket(registered_at)))
+            .or_default() += 1;
+        Ok(())
+    }
+
+    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        if self.campaigns.is_empty() {
+            return Ok(());
+        }
+        let campaigns = std::mem::take(&mut self.campaigns);
+        let (ids, rest): (Vec<Uuid>, Vec<_>) = campaigns.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO analytics_campaigns (campaign_id, participants, store_visits, bonus_entries, updated_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::int8[], $4::int8[], $5::timestamptz[]) \
+             ON CONFLICT (campaign_id) DO UPDATE SET \
+             participants = analytics_campaigns.participants + EXCLUDED.participants, \
+             store_visits = analytics_campaigns.store_visits + EXCLUDED.store_visits, \
+             bonus_entries = analytics_campaigns.bonus_entries + EXCLUDED.bonus_entries, \
+             updated_at = GREATEST(analytics_campaigns.updated_at, EXCLUDED.updated_at)",
+        )
+        .bind(&ids)
+        .bind(rest.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(rest.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rest.iter().map(|r| r.2).collect::<Vec<_>>())
+        .bind(rest.iter().map(|r| r.3).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+
+        let channels = std::mem::take(&mut self.channels);
+        let (keys, counts): (Vec<_>, Vec<_>) = channels.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO analytics_channels (campaign_id, channel, participants, store_visits, bonus_entries) \
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::int8[]) \
+             ON CONFLICT (campaign_id, channel) DO UPDATE SET \
+             participants = analytics_channels.participants + EXCLUDED.participants, \
+             store_visits = analytics_channels.store_visits + EXCLUDED.store_visits, \
+             bonus_entries = analytics_channels.bonus_entries + EXCLUDED.bonus_entries",
+        )
+        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .bind(counts.iter().map(|c: &(i64, i64, i64)| c.0).collect::<Vec<_>>())
+        .bind(counts.iter().map(|c| c.1).collect::<Vec<_>>())
+        .bind(counts.iter().map(|c| c.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+
+        let hours = std::mem::take(&mut self.hours);
+        let (keys, counts): (Vec<_>, Vec<i64>) = hours.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO analytics_hourly (campaign_id, hour, participants) \
+             SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::int8[]) \
+             ON CONFLICT (campaign_id, hour) DO UPDATE SET \
+             participants = analytics_hourly.participants + EXCLUDED.participants",
+        )
+        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .bind(counts)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
     }
 }

@@ -12,6 +12,7 @@ use promo_domain::campaign::CampaignEvent;
 use promo_domain::entrant::{mask_name, PhoneNumber};
 use promo_domain::participation::ParticipationEvent;
 use promo_domain::privacy;
+use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -116,68 +117,151 @@ impl Projection for ParticipantsProjection {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
+        self.apply_batch(tx, std::slice::from_ref(event)).await
+    }
+
+    /// A run of registrations becomes one multi-row insert and one counter
+    /// upsert; any other event first flushes the run and applies in order.
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut run = NewParticipants::default();
+        for event in events {
+            if event.aggregate_type == "Participation" {
+                run.push(self.row(event).await?);
+            } else {
+                run.flush(tx).await?;
+                self.apply_other(tx, event).await?;
+            }
+        }
+        run.flush(tx).await
+    }
+}
+
+impl ParticipantsProjection {
+    async fn apply_other(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
         if let Some(draw) = crate::draws::recorded_draw(event)? {
             return crate::draws::mark_winners(tx, &draw).await;
         }
         if event.aggregate_type == "Campaign" && event.event_type == ERASED_EVENT {
             return apply_erasure(tx, &self.secrets, event).await;
         }
-        if event.aggregate_type != "Participation" {
+        Ok(())
+    }
+
+    /// The read-model row of a registration, personal data masked.
+    async fn row(&self, event: &StoredEvent) -> Result<ParticipantRow, ProjectionError> {
+        let decoded = ParticipationEvent::deserialize(&event.payload)
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let ParticipationEvent::ParticipantRegistered {
+            participant_id,
+            campaign_id,
+            pid,
+            entry_number,
+            channel,
+            store_visited,
+            bonus_entries,
+            agree_marketing,
+            personal_data,
+            registered_at,
+        } = decoded;
+        let masked =
+            masked_personal_data(&self.secrets, campaign_id, participant_id, &personal_data)
+                .await?;
+        Ok(ParticipantRow {
+            campaign_id,
+            participant_id,
+            pid,
+            entry_number,
+            masked,
+            channel: channel.as_str(),
+            store_visited,
+            bonus_entries: i32::from(bonus_entries),
+            agree_marketing,
+            registered_at,
+        })
+    }
+}
+
+struct ParticipantRow {
+    campaign_id: Uuid,
+    participant_id: Uuid,
+    pid: String,
+    entry_number: String,
+    masked: MaskedPersonalData,
+    channel: &'static str,
+    store_visited: bool,
+    bonus_entries: i32,
+    agree_marketing: bool,
+    registered_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Registrations waiting to be written together.
+#[derive(Default)]
+struct NewParticipants {
+    rows: Vec<ParticipantRow>,
+}
+
+impl NewParticipants {
+    fn push(&mut self, row: ParticipantRow) {
+        self.rows.push(row);
+    }
+
+    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        if self.rows.is_empty() {
             return Ok(());
         }
-        let decoded: ParticipationEvent = serde_json::from_value(event.payload.clone())
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
-        match decoded {
-            ParticipationEvent::ParticipantRegistered {
-                participant_id,
-                campaign_id,
-                pid,
-                entry_number,
-                channel,
-                store_visited,
-                bonus_entries,
-                agree_marketing,
-                personal_data,
-                registered_at,
-            } => {
-                let masked = masked_personal_data(
-                    &self.secrets,
-                    campaign_id,
-                    participant_id,
-                    &personal_data,
-                )
-                .await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO participants (campaign_id, participant_id, pid, entry_number, name_masked, \
-                     phone_masked, phone_last4, channel, store_visited, bonus_entries, agree_marketing, participated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-                )
-                .bind(campaign_id)
-                .bind(participant_id)
-                .bind(pid)
-                .bind(entry_number)
-                .bind(masked.name)
-                .bind(masked.phone)
-                .bind(masked.phone_last4)
-                .bind(channel.as_str())
-                .bind(store_visited)
-                .bind(bonus_entries as i32)
-                .bind(agree_marketing)
-                .bind(registered_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 1 {
-                    sqlx::query(
-                        "INSERT INTO participant_counts (campaign_id, total) VALUES ($1, 1) \
-                         ON CONFLICT (campaign_id) DO UPDATE SET total = participant_counts.total + 1",
-                    )
-                    .bind(campaign_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
+        let rows = std::mem::take(&mut self.rows);
+        macro_rules! column {
+            ($f:expr) => {
+                rows.iter().map($f).collect::<Vec<_>>()
+            };
         }
+        // A redelivered entry is already there: DO NOTHING, and only rows
+        // really inserted are counted.
+        let inserted: Vec<Uuid> = sqlx::query_scalar(
+            "INSERT INTO participants (campaign_id, participant_id, pid, entry_number, name_masked, \
+             phone_masked, phone_last4, channel, store_visited, bonus_entries, agree_marketing, participated_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                                  $7::text[], $8::text[], $9::bool[], $10::int4[], $11::bool[], $12::timestamptz[]) \
+             ON CONFLICT DO NOTHING RETURNING campaign_id",
+        )
+        .bind(column!(|r| r.campaign_id))
+        .bind(column!(|r| r.participant_id))
+        .bind(column!(|r| r.pid.clone()))
+        .bind(column!(|r| r.entry_number.clone()))
+        .bind(column!(|r| r.masked.name.clone()))
+        .bind(column!(|r| r.masked.phone.clone()))
+        .bind(column!(|r| r.masked.phone_last4.clone()))
+        .bind(column!(|r| r.channel))
+        .bind(column!(|r| r.store_visited))
+        .bind(column!(|r| r.bonus_entries))
+        .bind(column!(|r| r.agree_marketing))
+        .bind(column!(|r| r.registered_at))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut per_campaign: std::collections::HashMap<Uuid, i64> = Default::default();
+        for campaign in inserted {
+            *per_campaign.entry(campaign).or_default() += 1;
+        }
+        if per_campaign.is_empty() {
+            return Ok(());
+        }
+        let (campaigns, added): (Vec<Uuid>, Vec<i64>) = per_campaign.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO participant_counts (campaign_id, total) SELECT * FROM UNNEST($1::uuid[], $2::int8[]) \
+             ON CONFLICT (campaign_id) DO UPDATE SET total = participant_counts.total + EXCLUDED.total",
+        )
+        .bind(campaigns)
+        .bind(added)
+        .execute(&mut *tx)
+        .await?;
         Ok(())
     }
 }

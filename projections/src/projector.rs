@@ -69,6 +69,20 @@ pub trait Projection: Send + Sync + 'static {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError>;
+
+    /// Applies consecutive events, in order, inside one transaction. The
+    /// default applies them one by one; a read model whose updates commute
+    /// may fold a run of events into a few set-based statements.
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events {
+            self.apply(tx, event).await?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -250,7 +264,7 @@ impl Projector {
         let mut done = Vec::with_capacity(batch.len());
         let mut held_back = Vec::new();
         let mut poison = Vec::new();
-        let mut applied = Vec::new();
+        let mut to_apply = Vec::with_capacity(batch.len());
         for message in batch {
             let event: StoredEvent = match serde_json::from_slice(&message.payload) {
                 Ok(event) => event,
@@ -273,19 +287,20 @@ impl Projector {
                     previous = %event.previous, "gap before message; holding back");
                 held_back.push(message);
             } else {
-                if let Err(error) = self.projection.apply(&mut tx, &event).await {
-                    tracing::error!(projector = name, position = %event.position, %error, "projection failed");
-                    drop(tx);
-                    return Err(error.into());
-                }
                 checkpoint = Checkpoint {
                     position: event.position,
                     stream_sequence: message.info().map(|i| i.stream_sequence).unwrap_or(0),
                 };
-                applied.push(event.recorded_at);
+                to_apply.push(event);
                 done.push(message);
             }
         }
+        if let Err(error) = self.projection.apply_batch(&mut tx, &to_apply).await {
+            tracing::error!(projector = name, up_to = %checkpoint.position, %error, "projection failed");
+            drop(tx);
+            return Err(error.into());
+        }
+        let applied: Vec<_> = to_apply.iter().map(|e| e.recorded_at).collect();
         save_checkpoint(&mut tx, name, checkpoint).await?;
         tx.commit().await?;
 

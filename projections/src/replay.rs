@@ -20,7 +20,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use crate::projector::{load_checkpoint, Projection, ProjectionError};
 use crate::store::{self, GlobalPosition, StoreError};
 
-const PAGE: i64 = 5_000;
+const PAGE: i64 = 20_000;
 /// Remaining distance below which the final, locked catch-up starts.
 const CLOSE_ENOUGH: u64 = 2_000;
 
@@ -129,9 +129,7 @@ pub async fn replay(
         let Some(end) = events.last().map(|e| e.position) else {
             break;
         };
-        for event in &events {
-            projection.apply(&mut tx, event).await?;
-        }
+        projection.apply_batch(&mut tx, &events).await?;
         applied += events.len() as u64;
         last = end;
         progress.advanced(applied, total);
@@ -180,9 +178,7 @@ async fn apply_range(
             return Ok(after);
         };
         let mut tx = conn.begin().await?;
-        for event in &events {
-            projection.apply(&mut tx, event).await?;
-        }
+        projection.apply_batch(&mut tx, &events).await?;
         tx.commit().await?;
         *applied += events.len() as u64;
         after = end;

@@ -1,0 +1,74 @@
+//! Replay rate: the analytics read model rebuilt from `events` synthetic
+//! registrations in a database of its own (no live service writes there,
+//! so the measurement is the rebuild alone).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use promo_projections::analytics::AnalyticsProjection;
+use promo_projections::replay::replay;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Writes `events` `ParticipantRegistered` events of one campaign straight
+/// into the store, in the exact JSON shape the aggregate produces.
+async fn seed_events(pool: &PgPool, events: i64) -> anyhow::Result<()> {
+    let campaign = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+         SELECT 'Participation', md5(i::text) || md5(i::text || 'p'), 1, 'ParticipantRegistered', '1', \
+                jsonb_build_object('ParticipantRegistered', jsonb_build_object( \
+                    'participantId', md5(i::text || 'id')::uuid, 'campaignId', $1::uuid, \
+                    'pid', md5(i::text) || md5(i::text || 'p'), 'entryNumber', 'EVTBENCH-' || i, \
+                    'channel', (ARRAY['URIDONGNETV','GINITV','INSTAGRAM','NAVER','KAKAO','STORE_QR'])[1 + i % 6], \
+                    'storeVisited', i % 3 = 0, 'bonusEntries', CASE WHEN i % 3 = 0 THEN 3 ELSE 1 END, \
+                    'agreeMarketing', false, \
+                    'personalData', jsonb_build_object('nonce', 'AAAAAAAAAAAAAAAA', 'ciphertext', 'AAAA'), \
+                    'registeredAt', to_jsonb(timestamptz '2025-10-20 00:00:00+00' + make_interval(secs => i)))), \
+                '{}'::jsonb \
+         FROM generate_series(1, $2) AS i",
+    )
+    .bind(campaign)
+    .bind(events)
+    .execute(pool)
+    .await?;
+    // As if the live analytics projector had applied them all: replay chases
+    // (and then swaps at) this checkpoint.
+    sqlx::query(
+        "INSERT INTO projector_checkpoints (projector, transaction_id, position) \
+         SELECT 'analytics', transaction_id, position FROM events \
+         ORDER BY transaction_id DESC, position DESC LIMIT 1 \
+         ON CONFLICT (projector) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Events per second of `promo replay analytics` over `events` events.
+pub async fn analytics_replay_rate(
+    database_url: &str,
+    events: i64,
+) -> anyhow::Result<(u64, Duration)> {
+    let pool = promo_projections::store::connect(database_url, 4).await?;
+    promo_projections::store::migrate(&pool).await?;
+    seed_events(&pool, events).await?;
+    let started = Instant::now();
+    let report = replay(
+        &pool,
+        Arc::new(AnalyticsProjection),
+        &mut |_: u64, _: u64| {},
+    )
+    .await?;
+    let elapsed = started.elapsed();
+    let participants: i64 =
+        sqlx::query_scalar("SELECT sum(participants)::int8 FROM analytics_campaigns")
+            .fetch_one(&pool)
+            .await?;
+    anyhow::ensure!(
+        participants == events,
+        "replay counted {participants} of {events} entries"
+    );
+    pool.close().await;
+    Ok((report.events, elapsed))
+}
