@@ -99,7 +99,9 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     Ok(())
 }
 
-const SELECT_EVENT_COLUMNS: &str = "transaction_id::text AS transaction_id, position, \
+// The text form gets its own alias: `ORDER BY transaction_id` must sort by
+// the xid8 column (numeric, indexed), never by its text ("1000" < "999").
+const SELECT_EVENT_COLUMNS: &str = "transaction_id::text AS transaction_text, position, \
      aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at";
 
 /// Committed events after `after`, in global order, that can no longer be
@@ -162,7 +164,7 @@ pub async fn count_after(pool: &PgPool, after: GlobalPosition) -> Result<i64, St
 }
 
 fn event_from_row(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, StoreError> {
-    let transaction_id: String = row.try_get("transaction_id")?;
+    let transaction_id: String = row.try_get("transaction_text")?;
     let transaction_id = transaction_id
         .parse()
         .map_err(|_| StoreError::Malformed(format!("transaction id {transaction_id}")))?;

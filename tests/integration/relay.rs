@@ -221,3 +221,40 @@ async fn read_models(pool: &sqlx::PgPool) -> Vec<String> {
     }
     rows
 }
+
+#[tokio::test]
+async fn global_order_compares_transaction_ids_as_numbers_not_text() {
+    // "100" sorts before "99" as text: an ordering on the text form would
+    // publish out of order and loop on the JetStream duplicate.
+    let env = TestEnv::new().await;
+    let pool = promo_projections::store::connect(&env.database_url, 2)
+        .await
+        .unwrap();
+    promo_projections::store::migrate(&pool).await.unwrap();
+    for (aggregate, xid) in [("later", "100"), ("earlier", "99")] {
+        sqlx::query(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, transaction_id) \
+             VALUES ('RelayProbe', $1, 1, 'Probe', '1', '{}', '{}', $2::text::xid8)",
+        )
+        .bind(aggregate)
+        .bind(xid)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let start = promo_projections::store::GlobalPosition::START;
+    let read = promo_projections::store::read_committed_after(&pool, start, 10)
+        .await
+        .unwrap();
+    let order: Vec<(&str, u64)> = read
+        .iter()
+        .map(|e| (e.aggregate_id.as_str(), e.position.transaction_id))
+        .collect();
+    assert_eq!(order, [("earlier", 99), ("later", 100)]);
+    let end = read.last().unwrap().position;
+    let ranged = promo_projections::store::read_range(&pool, start, end, 10)
+        .await
+        .unwrap();
+    assert_eq!(ranged, read);
+    pool.close().await;
+}

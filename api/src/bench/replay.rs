@@ -72,3 +72,24 @@ pub async fn analytics_replay_rate(
     pool.close().await;
     Ok((report.events, elapsed))
 }
+
+#[cfg(test)]
+mod tests {
+    /// `DATABASE_URL=… cargo test --release -p promo-api replay_rate -- --ignored --nocapture`
+    #[tokio::test]
+    #[ignore = "needs DATABASE_URL pointing at a scratch database; slow"]
+    async fn replay_rate() {
+        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+        let events: i64 = std::env::var("EVENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let (n, took) = super::analytics_replay_rate(&url, events)
+            .await
+            .expect("replay");
+        println!(
+            "{n} events in {took:?}: {:.0}/s",
+            n as f64 / took.as_secs_f64()
+        );
+    }
+}
