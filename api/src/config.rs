@@ -92,7 +92,9 @@ impl Config {
             jwt_secret,
             nats_prefix: std::env::var("NATS_PREFIX").unwrap_or_else(|_| "promo".to_string()),
             max_db_connections,
-            run_background: true,
+            // `PROMO_BACKGROUND=off`: an API-only instance (another instance
+            // runs the relay and projectors; their leader locks allow one each).
+            run_background: !std::env::var("PROMO_BACKGROUND").is_ok_and(|v| v == "off"),
             pii_retention: DEFAULT_PII_RETENTION,
             pii_retention_sweep: DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: RateLimits::default(),

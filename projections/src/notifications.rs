@@ -16,6 +16,7 @@ use promo_domain::campaign::CampaignEvent;
 use promo_domain::draw::DrawRecord;
 use promo_domain::entry_number::kst;
 use promo_domain::participation::ParticipationEvent;
+use serde::Deserialize;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
@@ -60,6 +61,18 @@ pub trait NotificationSender: Send + Sync + 'static {
         tx: &mut PgConnection,
         notification: &Notification,
     ) -> Result<(), ProjectionError>;
+
+    /// Sends several at once (a burst of entries); the default sends each.
+    async fn send_all(
+        &self,
+        tx: &mut PgConnection,
+        notifications: &[Notification],
+    ) -> Result<(), ProjectionError> {
+        for notification in notifications {
+            self.send(tx, notification).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Default sender: records the notification, once.
@@ -68,15 +81,52 @@ pub struct RecordingSender;
 #[async_trait::async_trait]
 impl NotificationSender for RecordingSender {
     async fn send(&self, tx: &mut PgConnection, n: &Notification) -> Result<(), ProjectionError> {
+        self.send_all(tx, std::slice::from_ref(n)).await
+    }
+
+    async fn send_all(
+        &self,
+        tx: &mut PgConnection,
+        notifications: &[Notification],
+    ) -> Result<(), ProjectionError> {
+        if notifications.is_empty() {
+            return Ok(());
+        }
         sqlx::query(
             "INSERT INTO notifications (campaign_id, participant_id, kind, recipient, message) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
+             ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
         )
-        .bind(n.campaign_id)
-        .bind(n.participant_id)
-        .bind(n.kind.as_str())
-        .bind(&n.recipient)
-        .bind(&n.message)
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.campaign_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.participant_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.kind.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.recipient.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.message.clone())
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -173,6 +223,25 @@ impl Projection for NotificationsProjection {
         NAME
     }
 
+    /// A run of entries: one campaign lookup, one insert of the kept
+    /// recipients and one `send_all`; anything else flushes and applies.
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut run = Vec::new();
+        for event in events {
+            if event.aggregate_type == "Participation" {
+                run.push(self.entry(event).await?);
+            } else {
+                self.confirm(tx, std::mem::take(&mut run)).await?;
+                self.apply(tx, event).await?;
+            }
+        }
+        self.confirm(tx, run).await
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,
@@ -231,63 +300,7 @@ impl Projection for NotificationsProjection {
                     }
                 }
             }
-            "Participation" => {
-                let decoded: ParticipationEvent = serde_json::from_value(event.payload.clone())
-                    .map_err(|e| ProjectionError::undecodable(event, e))?;
-                let ParticipationEvent::ParticipantRegistered {
-                    participant_id,
-                    campaign_id,
-                    entry_number,
-                    personal_data,
-                    ..
-                } = decoded;
-                let campaign = sqlx::query(
-                    "SELECT store_name, title, announcement_at FROM notification_campaigns WHERE campaign_id = $1",
-                )
-                .bind(campaign_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (store_name, title, announcement_at) = match campaign {
-                    Some(row) => (
-                        row.try_get::<String, _>("store_name")?,
-                        row.try_get::<Option<String>, _>("title")?
-                            .unwrap_or_default(),
-                        row.try_get::<Option<DateTime<Utc>>, _>("announcement_at")?,
-                    ),
-                    None => (String::new(), String::new(), None),
-                };
-                let masked = masked_personal_data(
-                    &self.secrets,
-                    campaign_id,
-                    participant_id,
-                    &personal_data,
-                )
-                .await?;
-                // Kept so a winner can be notified later from this table.
-                sqlx::query(
-                    "INSERT INTO notification_participants (campaign_id, participant_id, recipient_masked, \
-                     entry_number) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(campaign_id)
-                .bind(participant_id)
-                .bind(&masked.phone)
-                .bind(&entry_number)
-                .execute(&mut *tx)
-                .await?;
-                let notification = Notification {
-                    campaign_id,
-                    participant_id,
-                    kind: NotificationKind::EntryConfirmation,
-                    recipient: masked.phone,
-                    message: confirmation_message(
-                        &store_name,
-                        &title,
-                        &entry_number,
-                        announcement_at,
-                    ),
-                };
-                self.sender.send(tx, &notification).await?;
-            }
+            "Participation" => self.apply_batch(tx, std::slice::from_ref(event)).await?,
             "Draw" => {
                 if let Some(draw) = crate::draws::recorded_draw(event)? {
                     notify_winners(self.sender.as_ref(), tx, &draw).await?;
@@ -296,5 +309,99 @@ impl Projection for NotificationsProjection {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// What an entry confirmation needs from one `ParticipantRegistered`.
+struct Entry {
+    campaign_id: Uuid,
+    participant_id: Uuid,
+    entry_number: String,
+    recipient: String,
+}
+
+impl NotificationsProjection {
+    async fn entry(&self, event: &StoredEvent) -> Result<Entry, ProjectionError> {
+        let decoded = ParticipationEvent::deserialize(&event.payload)
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let ParticipationEvent::ParticipantRegistered {
+            participant_id,
+            campaign_id,
+            entry_number,
+            personal_data,
+            ..
+        } = decoded;
+        let masked =
+            masked_personal_data(&self.secrets, campaign_id, participant_id, &personal_data)
+                .await?;
+        Ok(Entry {
+            campaign_id,
+            participant_id,
+            entry_number,
+            recipient: masked.phone,
+        })
+    }
+
+    /// Keeps each entrant's masked recipient (for a later winner notice)
+    /// and confirms each entry.
+    async fn confirm(
+        &self,
+        tx: &mut PgConnection,
+        entries: Vec<Entry>,
+    ) -> Result<(), ProjectionError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let campaign_ids: Vec<Uuid> = entries.iter().map(|e| e.campaign_id).collect();
+        let rows = sqlx::query(
+            "SELECT campaign_id, store_name, title, announcement_at FROM notification_campaigns \
+             WHERE campaign_id = ANY($1)",
+        )
+        .bind(&campaign_ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut campaigns = std::collections::HashMap::new();
+        for row in rows {
+            campaigns.insert(
+                row.try_get::<Uuid, _>("campaign_id")?,
+                (
+                    row.try_get::<String, _>("store_name")?,
+                    row.try_get::<Option<String>, _>("title")?
+                        .unwrap_or_default(),
+                    row.try_get::<Option<DateTime<Utc>>, _>("announcement_at")?,
+                ),
+            );
+        }
+        sqlx::query(
+            "INSERT INTO notification_participants (campaign_id, participant_id, recipient_masked, entry_number) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(&campaign_ids)
+        .bind(entries.iter().map(|e| e.participant_id).collect::<Vec<_>>())
+        .bind(entries.iter().map(|e| e.recipient.clone()).collect::<Vec<_>>())
+        .bind(entries.iter().map(|e| e.entry_number.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        let unknown = (String::new(), String::new(), None);
+        let notifications: Vec<Notification> = entries
+            .into_iter()
+            .map(|entry| {
+                let (store_name, title, announcement_at) =
+                    campaigns.get(&entry.campaign_id).unwrap_or(&unknown);
+                Notification {
+                    campaign_id: entry.campaign_id,
+                    participant_id: entry.participant_id,
+                    kind: NotificationKind::EntryConfirmation,
+                    message: confirmation_message(
+                        store_name,
+                        title,
+                        &entry.entry_number,
+                        *announcement_at,
+                    ),
+                    recipient: entry.recipient,
+                }
+            })
+            .collect();
+        self.sender.send_all(tx, &notifications).await
     }
 }

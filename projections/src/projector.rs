@@ -223,7 +223,9 @@ impl Projector {
             .create_consumer(consumer::pull::Config {
                 durable_name: Some(consumer_name.clone()),
                 deliver_policy,
-                ack_policy: consumer::AckPolicy::Explicit,
+                // Acking a message acks everything before it: one ack per
+                // batch instead of one per event.
+                ack_policy: consumer::AckPolicy::All,
                 ack_wait: ACK_WAIT,
                 max_ack_pending: (MAX_BATCH * 4) as i64,
                 ..Default::default()
@@ -318,7 +320,10 @@ impl Projector {
             }
         }
         // Acks after commit: a lost ack only causes a skipped redelivery.
-        for message in done {
+        let last_done = done
+            .iter()
+            .max_by_key(|m| m.info().map(|i| i.stream_sequence).unwrap_or(0));
+        if let Some(message) = last_done {
             let _ = message.ack().await;
         }
         for message in held_back {

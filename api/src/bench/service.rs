@@ -20,6 +20,7 @@ fn free_port() -> anyhow::Result<u16> {
 
 impl ServiceProcess {
     pub async fn start(
+        background: bool,
         database_url: &str,
         nats_url: &str,
         prefix: &str,
@@ -36,6 +37,7 @@ impl ServiceProcess {
             // The load comes from one address: no per-IP limit in the bench.
             .env("RATE_LIMIT_PER_IP_PER_MIN", "0")
             .env("RUST_LOG", "warn")
+            .env("PROMO_BACKGROUND", if background { "on" } else { "off" })
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
