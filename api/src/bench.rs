@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use load::Phones;
+use stats::cpu;
 use service::ServiceProcess;
 
 #[derive(Debug, Clone, Copy)]
@@ -225,6 +226,12 @@ async fn measure(
     )
     .await?;
     let api_campaign = create_campaign(&client, &api_only.base_url, &token).await?;
+    let service_pid = api_only.pid().unwrap_or(0);
+    let cpu_before = (
+        cpu::process_ticks(service_pid),
+        cpu::process_ticks(std::process::id()),
+        cpu::machine_busy_ticks(),
+    );
     let mut write_path = load::closed_loop(
         &api_only.base_url,
         api_campaign,
@@ -233,8 +240,33 @@ async fn measure(
         Arc::new(Phones::new(20_000_000, 20)),
     )
     .await;
+    let cpu_after = (
+        cpu::process_ticks(service_pid),
+        cpu::process_ticks(std::process::id()),
+        cpu::machine_busy_ticks(),
+    );
     api_only.stop().await;
     let write_throughput = write_path.throughput();
+    let mut cpu_row = None;
+    if let ((Some(s0), Some(g0), Some(m0)), (Some(s1), Some(g1), Some(m1))) = (cpu_before, cpu_after) {
+        let answered = (write_path.created + write_path.duplicates).max(1) as f64;
+        let per_request = |ticks: u64| ticks as f64 / cpu::TICKS_PER_SECOND * 1e6 / answered;
+        let (service, generator, machine) = (s1 - s0, g1 - g0, m1 - m0);
+        cpu_row = Some(row(
+            "  CPU per request: service / load generator / everything else (Postgres, NATS, kernel)",
+            format!(
+                "{:.0} / {:.0} / {:.0} µs; machine busy {:.0} % of {} cores",
+                per_request(service),
+                per_request(generator),
+                per_request(machine.saturating_sub(service + generator)),
+                machine as f64 / cpu::TICKS_PER_SECOND / write_path.elapsed.as_secs_f64() * 100.0
+                    / std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64,
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            ),
+            "",
+            None,
+        ));
+    }
     rows.push(row(
         format!("HTTP POST /participations, API-only instance, {c} connections, 5% duplicates"),
         format!(
@@ -248,6 +280,7 @@ async fn measure(
         "≥ 1.5× insert limit, ≥ 4× cqrs-es",
         Some(write_throughput >= 1.5 * insert_c && write_throughput >= 4.0 * cqrs && write_path.errors == 0),
     ));
+    rows.extend(cpu_row);
     let service = ServiceProcess::start(true, database_url, nats_url, prefix, secret).await?;
     let base = service.base_url.clone();
 

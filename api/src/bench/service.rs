@@ -72,6 +72,10 @@ impl ServiceProcess {
             .and_then(|v| v.parse().ok())
     }
 
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;

@@ -47,3 +47,27 @@ mod tests {
         assert_eq!(Latencies::default().percentile_ms(99.0), 0.0);
     }
 }
+
+/// CPU time from /proc, in clock ticks (USER_HZ, 100 per second on Linux).
+pub mod cpu {
+    pub const TICKS_PER_SECOND: f64 = 100.0;
+
+    /// utime + stime of a process.
+    pub fn process_ticks(pid: u32) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the parenthesised command name; utime and stime are
+        // the 14th and 15th fields of the whole line.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    }
+
+    /// Busy (non-idle, non-iowait) ticks of the whole machine.
+    pub fn machine_busy_ticks() -> Option<u64> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = stat.lines().next()?;
+        let values: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+        let total: u64 = values.iter().take(8).sum();
+        Some(total - values.get(3)? - values.get(4)?)
+    }
+}
