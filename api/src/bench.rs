@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use load::Phones;
-use stats::cpu;
 use service::ServiceProcess;
+use stats::cpu;
 
 #[derive(Debug, Clone, Copy)]
 pub struct BenchOptions {
@@ -248,7 +248,9 @@ async fn measure(
     api_only.stop().await;
     let write_throughput = write_path.throughput();
     let mut cpu_row = None;
-    if let ((Some(s0), Some(g0), Some(m0)), (Some(s1), Some(g1), Some(m1))) = (cpu_before, cpu_after) {
+    if let ((Some(s0), Some(g0), Some(m0)), (Some(s1), Some(g1), Some(m1))) =
+        (cpu_before, cpu_after)
+    {
         let answered = (write_path.created + write_path.duplicates).max(1) as f64;
         let per_request = |ticks: u64| ticks as f64 / cpu::TICKS_PER_SECOND * 1e6 / answered;
         let (service, generator, machine) = (s1 - s0, g1 - g0, m1 - m0);

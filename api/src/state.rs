@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::EventStore;
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
@@ -80,8 +80,11 @@ impl Services {
         }
     }
 
+    /// Now, to the microsecond: the precision Postgres stores, so an event's
+    /// time reads back identically from its JSON and from a timestamptz
+    /// column (set-based replay relies on that).
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        (self.clock)().trunc_subsecs(6)
     }
 
     /// The campaign's current state from the event store (the source of

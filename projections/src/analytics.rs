@@ -18,14 +18,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use promo_domain::campaign::CampaignEvent;
+use promo_domain::channel::Channel;
 use promo_domain::participation::ParticipationEvent;
 use promo_domain::performance::{CampaignPerformance, PerformanceEvent};
 use serde::Deserialize;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::projector::{Projection, ProjectionError};
-use crate::store::StoredEvent;
+use crate::store::{self, GlobalPosition, StoredEvent};
 
 pub const NAME: &str = "analytics";
 
@@ -87,6 +88,72 @@ impl Projection for AnalyticsProjection {
             }
         }
         run.flush(tx).await
+    }
+
+    /// Replay in two set-based steps: every event other than a registration
+    /// is applied in global order through `apply`, then all registrations
+    /// of the range are folded server-side (GROUP BY) into the same three
+    /// upserts `apply_batch` uses. Equivalent to applying in global order
+    /// because registrations only add to counters and take the latest
+    /// `updated_at`, which commutes with every other update here.
+    async fn replay_range(
+        &self,
+        tx: &mut PgConnection,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+    ) -> Result<Option<u64>, ProjectionError> {
+        let others = store::read_range_except(tx, after, up_to, "Participation")
+            .await
+            .map_err(|e| ProjectionError::Other(e.to_string()))?;
+        for event in &others {
+            self.apply(tx, event).await?;
+        }
+        // One pass over the range's registrations, grouped at the finest
+        // grain the read model keeps (campaign, channel, KST hour), as a plain
+        // SELECT so Postgres may scan in parallel; the few groups are then
+        // written by the same upserts `apply_batch` uses. Event times have
+        // microsecond precision (the service's clock is truncated), so they
+        // read back exactly as the event path binds them.
+        let groups = sqlx::query(
+            "SELECT (p ->> 'campaignId')::uuid AS campaign_id, p ->> 'channel' AS channel, \
+                    date_trunc('hour', (p ->> 'registeredAt')::timestamptz, 'UTC') AS hour, \
+                    count(*) AS entries, count(*) FILTER (WHERE (p ->> 'storeVisited')::bool) AS visits, \
+                    sum((p ->> 'bonusEntries')::int8)::int8 AS bonus, \
+                    max((p ->> 'registeredAt')::timestamptz) AS last_at, \
+                    count(*) FILTER (WHERE version <> '1') AS unknown_versions \
+             FROM (SELECT payload -> 'ParticipantRegistered' AS p, event_version AS version FROM public.events \
+                   WHERE aggregate_type = 'Participation' \
+                     AND (transaction_id, position) > ($1::text::xid8, $2) \
+                     AND (transaction_id, position) <= ($3::text::xid8, $4)) r \
+             GROUP BY 1, 2, 3",
+        )
+        .bind(after.transaction_id.to_string())
+        .bind(after.position)
+        .bind(up_to.transaction_id.to_string())
+        .bind(up_to.position)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut tally = EntryTally::default();
+        let mut entries = 0u64;
+        for group in &groups {
+            let unknown: i64 = group.try_get("unknown_versions")?;
+            if unknown > 0 {
+                return Err(ProjectionError::Other(format!(
+                    "{unknown} registrations have an event version this fold does not know"
+                )));
+            }
+            let count: i64 = group.try_get("entries")?;
+            entries += count as u64;
+            tally.add_group(
+                group.try_get("campaign_id")?,
+                group.try_get("channel")?,
+                group.try_get("hour")?,
+                (count, group.try_get("visits")?, group.try_get("bonus")?),
+                group.try_get("last_at")?,
+            )?;
+        }
+        tally.flush(tx).await?;
+        Ok(Some(others.len() as u64 + entries))
     }
 
     async fn apply(
@@ -390,6 +457,37 @@ impl EntryTally {
             .hours
             .entry((campaign_id, hour_bucket(registered_at)))
             .or_default() += 1;
+        Ok(())
+    }
+
+    /// Adds an already grouped (campaign, channel, hour) count.
+    fn add_group(
+        &mut self,
+        campaign_id: Uuid,
+        channel: String,
+        hour: DateTime<Utc>,
+        (entries, visits, bonus): (i64, i64, i64),
+        last_at: DateTime<Utc>,
+    ) -> Result<(), ProjectionError> {
+        let channel = Channel::parse(&channel).ok_or_else(|| {
+            ProjectionError::Other(format!("unknown channel {channel:?} in the store"))
+        })?;
+        let campaign = self
+            .campaigns
+            .entry(campaign_id)
+            .or_insert((0, 0, 0, last_at));
+        campaign.0 += entries;
+        campaign.1 += visits;
+        campaign.2 += bonus;
+        campaign.3 = campaign.3.max(last_at);
+        let per_channel = self
+            .channels
+            .entry((campaign_id, channel.as_str()))
+            .or_default();
+        per_channel.0 += entries;
+        per_channel.1 += visits;
+        per_channel.2 += bonus;
+        *self.hours.entry((campaign_id, hour)).or_default() += entries;
         Ok(())
     }
 

@@ -70,6 +70,19 @@ pub trait Projection: Send + Sync + 'static {
         event: &StoredEvent,
     ) -> Result<(), ProjectionError>;
 
+    /// Replays the events in `(after, up_to]` straight from the event store
+    /// with set-based SQL, inside `tx`, and returns how many events that
+    /// covered; `None` (the default) has replay read and apply the events
+    /// batch by batch instead. Only for read models whose updates commute.
+    async fn replay_range(
+        &self,
+        _tx: &mut PgConnection,
+        _after: GlobalPosition,
+        _up_to: GlobalPosition,
+    ) -> Result<Option<u64>, ProjectionError> {
+        Ok(None)
+    }
+
     /// Applies consecutive events, in order, inside one transaction. The
     /// default applies them one by one; a read model whose updates commute
     /// may fold a run of events into a few set-based statements.

@@ -151,6 +151,34 @@ pub async fn read_range(
     rows.iter().map(event_from_row).collect()
 }
 
+/// Events in `(after, up_to]` other than those of `except_type`, in global
+/// order, read on `conn` (a replay's own connection and transaction). The
+/// type test is written as two ranges so the primary key (which starts with
+/// the aggregate type) skips the excluded type instead of visiting it.
+pub async fn read_range_except(
+    conn: &mut sqlx::PgConnection,
+    after: GlobalPosition,
+    up_to: GlobalPosition,
+    except_type: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {SELECT_EVENT_COLUMNS} FROM public.events \
+         WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+           AND (transaction_id, position) <= ($3::text::xid8, $4) \
+           AND (aggregate_type < $5 OR aggregate_type > $5) \
+         ORDER BY transaction_id, position"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after.transaction_id.to_string())
+        .bind(after.position)
+        .bind(up_to.transaction_id.to_string())
+        .bind(up_to.position)
+        .bind(except_type)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
 /// Number of committed events after `after` (relay lag, in events).
 pub async fn count_after(pool: &PgPool, after: GlobalPosition) -> Result<i64, StoreError> {
     let count: i64 = sqlx::query_scalar(

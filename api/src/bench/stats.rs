@@ -66,7 +66,11 @@ pub mod cpu {
     pub fn machine_busy_ticks() -> Option<u64> {
         let stat = std::fs::read_to_string("/proc/stat").ok()?;
         let line = stat.lines().next()?;
-        let values: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+        let values: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
         let total: u64 = values.iter().take(8).sum();
         Some(total - values.get(3)? - values.get(4)?)
     }
