@@ -61,7 +61,7 @@ impl TestEnv {
             .await
             .expect("create test database");
         admin.close().await;
-        let database_url = replace_database(&admin_url, &database_name);
+        let database_url = promo_projections::store::url_for_database(&admin_url, &database_name);
         Self {
             database_name,
             database_url,
@@ -129,21 +129,6 @@ impl Drop for TestEnv {
             });
         });
         let _ = cleanup.join();
-    }
-}
-
-fn replace_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let base = match base.rfind('/') {
-        Some(i) if i > "postgres://".len() => &base[..i],
-        _ => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
     }
 }
 

@@ -141,9 +141,9 @@ pub async fn run(admin_url: &str, nats_url: &str, options: BenchOptions) -> anyh
             .execute(&admin)
             .await?;
     }
-    let database_url = replace_database(admin_url, &database);
-    let replay_url = replace_database(admin_url, &replay_database);
-    let api_url = replace_database(admin_url, &api_database);
+    let database_url = promo_projections::store::url_for_database(admin_url, &database);
+    let replay_url = promo_projections::store::url_for_database(admin_url, &replay_database);
+    let api_url = promo_projections::store::url_for_database(admin_url, &api_database);
     let prefix = format!("bench{tag}");
     let urls = Databases {
         main: &database_url,
@@ -536,19 +536,4 @@ fn render(rows: &[Row], sizes: &Sizes, options: BenchOptions) -> String {
         );
     }
     out
-}
-
-fn replace_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let base = match base.rfind('/') {
-        Some(i) if i > "postgres://".len() => &base[..i],
-        _ => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
-    }
 }

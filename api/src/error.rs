@@ -69,6 +69,15 @@ impl ApiError {
         )
     }
 
+    /// Two writes raced on one aggregate; retrying the request is safe.
+    pub fn concurrent_update() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "CONCURRENT_UPDATE",
+            "동시에 변경되었습니다. 다시 시도해 주세요",
+        )
+    }
+
     /// Logs the detail and answers generically.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");

@@ -21,7 +21,6 @@ use promo_domain::campaign::CampaignEvent;
 use promo_domain::channel::Channel;
 use promo_domain::participation::ParticipationEvent;
 use promo_domain::performance::{CampaignPerformance, PerformanceEvent};
-use serde::Deserialize;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
@@ -163,7 +162,7 @@ impl Projection for AnalyticsProjection {
     ) -> Result<(), ProjectionError> {
         match event.aggregate_type.as_str() {
             "Campaign" if event.event_type == "CampaignPublished" => self.campaign(tx, event).await,
-            "Participation" => self.participation(tx, event).await,
+            "Participation" => self.apply_batch(tx, std::slice::from_ref(event)).await,
             t if t == <CampaignPerformance as cqrs_es::Aggregate>::TYPE => {
                 self.performance(tx, event).await
             }
@@ -179,8 +178,7 @@ impl AnalyticsProjection {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let decoded: CampaignEvent = crate::projector::decode(event)?;
         let CampaignEvent::CampaignPublished {
             campaign_id,
             details,
@@ -211,65 +209,12 @@ impl AnalyticsProjection {
         Ok(())
     }
 
-    async fn participation(
-        &self,
-        tx: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        let decoded: ParticipationEvent = serde_json::from_value(event.payload.clone())
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
-        let ParticipationEvent::ParticipantRegistered {
-            campaign_id,
-            channel,
-            store_visited,
-            bonus_entries,
-            registered_at,
-            ..
-        } = decoded;
-        let visits = i64::from(store_visited);
-        let bonus = i64::from(bonus_entries);
-        touch_campaign(tx, campaign_id, registered_at).await?;
-        sqlx::query(
-            "UPDATE analytics_campaigns SET participants = participants + 1, \
-             store_visits = store_visits + $2, bonus_entries = bonus_entries + $3 \
-             WHERE campaign_id = $1",
-        )
-        .bind(campaign_id)
-        .bind(visits)
-        .bind(bonus)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO analytics_channels (campaign_id, channel, participants, store_visits, bonus_entries) \
-             VALUES ($1, $2, 1, $3, $4) ON CONFLICT (campaign_id, channel) DO UPDATE SET \
-             participants = analytics_channels.participants + 1, \
-             store_visits = analytics_channels.store_visits + EXCLUDED.store_visits, \
-             bonus_entries = analytics_channels.bonus_entries + EXCLUDED.bonus_entries",
-        )
-        .bind(campaign_id)
-        .bind(channel.as_str())
-        .bind(visits)
-        .bind(bonus)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO analytics_hourly (campaign_id, hour, participants) VALUES ($1, $2, 1) \
-             ON CONFLICT (campaign_id, hour) DO UPDATE SET participants = analytics_hourly.participants + 1",
-        )
-        .bind(campaign_id)
-        .bind(hour_bucket(registered_at))
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
-    }
-
     async fn performance(
         &self,
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let decoded: PerformanceEvent = serde_json::from_value(event.payload.clone())
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let decoded: PerformanceEvent = crate::projector::decode(event)?;
         match decoded {
             PerformanceEvent::CostsRecorded {
                 campaign_id,
@@ -427,8 +372,7 @@ struct EntryTally {
 
 impl EntryTally {
     fn add(&mut self, event: &StoredEvent) -> Result<(), ProjectionError> {
-        let decoded = ParticipationEvent::deserialize(&event.payload)
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let decoded = crate::projector::decode::<ParticipationEvent>(event)?;
         let ParticipationEvent::ParticipantRegistered {
             campaign_id,
             channel,

@@ -29,8 +29,7 @@ impl Projection for CampaignsProjection {
         if event.aggregate_type != "Campaign" {
             return Ok(());
         }
-        let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let decoded: CampaignEvent = crate::projector::decode(event)?;
         match decoded {
             CampaignEvent::CampaignDraftCreated {
                 campaign_id,

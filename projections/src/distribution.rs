@@ -138,20 +138,10 @@ impl DistributionConsumer {
     pub async fn run(self, cancel: CancellationToken) {
         let cqrs: PostgresCqrs<CampaignPerformance> =
             postgres_es::postgres_cqrs(self.pool.clone(), vec![], ());
-        let mut backoff = Duration::from_millis(100);
-        while !cancel.is_cancelled() {
-            match self.consume(&cqrs, &cancel).await {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "distribution consumer stopped; restarting");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        crate::supervise::restart_on_error("distribution consumer", &cancel, || {
+            self.consume(&cqrs, &cancel)
+        })
+        .await;
     }
 
     async fn consume(

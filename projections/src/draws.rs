@@ -23,8 +23,7 @@ pub fn recorded_draw(event: &StoredEvent) -> Result<Option<DrawRecord>, Projecti
     if event.aggregate_type != Draw::TYPE {
         return Ok(None);
     }
-    let decoded: DrawEvent = serde_json::from_value(event.payload.clone())
-        .map_err(|e| ProjectionError::undecodable(event, e))?;
+    let decoded: DrawEvent = crate::projector::decode(event)?;
     match decoded {
         DrawEvent::WinnersDrawn(record) => Ok(Some(*record)),
     }

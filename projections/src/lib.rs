@@ -20,3 +20,4 @@ pub mod relay;
 pub mod replay;
 pub mod secrets;
 pub mod store;
+pub mod supervise;

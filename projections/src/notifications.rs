@@ -16,7 +16,6 @@ use promo_domain::campaign::CampaignEvent;
 use promo_domain::draw::DrawRecord;
 use promo_domain::entry_number::kst;
 use promo_domain::participation::ParticipationEvent;
-use serde::Deserialize;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
@@ -249,8 +248,7 @@ impl Projection for NotificationsProjection {
     ) -> Result<(), ProjectionError> {
         match event.aggregate_type.as_str() {
             "Campaign" => {
-                let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
-                    .map_err(|e| ProjectionError::undecodable(event, e))?;
+                let decoded: CampaignEvent = crate::projector::decode(event)?;
                 match decoded {
                     CampaignEvent::CampaignDraftCreated {
                         campaign_id, store, ..
@@ -322,8 +320,7 @@ struct Entry {
 
 impl NotificationsProjection {
     async fn entry(&self, event: &StoredEvent) -> Result<Entry, ProjectionError> {
-        let decoded = ParticipationEvent::deserialize(&event.payload)
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let decoded = crate::projector::decode::<ParticipationEvent>(event)?;
         let ParticipationEvent::ParticipantRegistered {
             participant_id,
             campaign_id,

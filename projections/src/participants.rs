@@ -12,7 +12,6 @@ use promo_domain::campaign::CampaignEvent;
 use promo_domain::entrant::{mask_name, PhoneNumber};
 use promo_domain::participation::ParticipationEvent;
 use promo_domain::privacy;
-use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -82,8 +81,7 @@ async fn apply_erasure(
     secrets: &SecretStore,
     event: &StoredEvent,
 ) -> Result<(), ProjectionError> {
-    let decoded: CampaignEvent = serde_json::from_value(event.payload.clone())
-        .map_err(|e| ProjectionError::undecodable(event, e))?;
+    let decoded: CampaignEvent = crate::projector::decode(event)?;
     let CampaignEvent::PersonalDataErased { campaign_id, .. } = decoded else {
         return Ok(());
     };
@@ -157,8 +155,7 @@ impl ParticipantsProjection {
 
     /// The read-model row of a registration, personal data masked.
     async fn row(&self, event: &StoredEvent) -> Result<ParticipantRow, ProjectionError> {
-        let decoded = ParticipationEvent::deserialize(&event.payload)
-            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        let decoded = crate::projector::decode::<ParticipationEvent>(event)?;
         let ParticipationEvent::ParticipantRegistered {
             participant_id,
             campaign_id,

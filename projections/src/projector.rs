@@ -50,6 +50,11 @@ impl ProjectionError {
     }
 }
 
+/// The typed domain event inside an envelope.
+pub fn decode<T: serde::de::DeserializeOwned>(event: &StoredEvent) -> Result<T, ProjectionError> {
+    T::deserialize(&event.payload).map_err(|e| ProjectionError::undecodable(event, e))
+}
+
 /// One read model: how an event changes it.
 #[async_trait::async_trait]
 pub trait Projection: Send + Sync + 'static {
@@ -179,20 +184,12 @@ pub struct Projector {
 impl Projector {
     /// Runs until cancelled, restarting with backoff after any error.
     pub async fn run(self, cancel: CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
-        while !cancel.is_cancelled() {
-            match self.consume(&cancel).await {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(projector = self.projection.name(), %error, "projector stopped; restarting");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        crate::supervise::restart_on_error(
+            &format!("projector {}", self.projection.name()),
+            &cancel,
+            || self.consume(&cancel),
+        )
+        .await;
     }
 
     fn label(&self) -> ProjectorLabel {
@@ -203,23 +200,12 @@ impl Projector {
 
     async fn consume(&self, cancel: &CancellationToken) -> Result<(), ProjectorError> {
         let name = self.projection.name();
-        // One instance per projector: the lock lives with this connection.
-        let mut lock_conn = self.pool.acquire().await?.detach();
-        loop {
-            let acquired: bool =
-                sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1)::bigint)")
-                    .bind(format!("projector:{name}"))
-                    .fetch_one(&mut lock_conn)
-                    .await?;
-            if acquired {
-                break;
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return Ok(()),
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
-
+        // One instance per projector.
+        let Some(mut lock_conn) =
+            crate::supervise::lead(&self.pool, &format!("projector:{name}"), cancel).await?
+        else {
+            return Ok(());
+        };
         let checkpoint = load_checkpoint(&mut lock_conn, name, false).await?;
         let stream = ensure_event_stream(&self.jetstream, &self.names).await?;
         let consumer_name = self.names.consumer_name(name);

@@ -27,8 +27,6 @@ use crate::jetstream::{ensure_event_stream, stream_tail, EventStreamNames, JetSt
 use crate::metrics::Metrics;
 use crate::store::{self, GlobalPosition, StoreError};
 
-/// Advisory lock key held by the active relay ("promo-re" in ASCII).
-const RELAY_LOCK_KEY: i64 = 0x70726f6d6f2d7265;
 const BATCH_SIZE: i64 = 1_000;
 /// Polling interval when no wake-up arrives (other writers, held-back rows).
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -60,39 +58,13 @@ pub struct Relay {
 impl Relay {
     /// Runs until cancelled, restarting after any error with backoff.
     pub async fn run(self, cancel: CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
-        while !cancel.is_cancelled() {
-            match self.lead(&cancel).await {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "relay stopped; restarting");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        crate::supervise::restart_on_error("relay", &cancel, || self.lead(&cancel)).await;
     }
 
     async fn lead(&self, cancel: &CancellationToken) -> Result<(), RelayError> {
-        // The lock lives as long as this connection, which is detached from
-        // the pool so that dropping it (crash, error) releases leadership.
-        let mut lock_conn = self.pool.acquire().await?.detach();
-        loop {
-            let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(RELAY_LOCK_KEY)
-                .fetch_one(&mut lock_conn)
-                .await?;
-            if acquired {
-                break;
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return Ok(()),
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
+        let Some(_leadership) = crate::supervise::lead(&self.pool, "relay", cancel).await? else {
+            return Ok(());
+        };
 
         let mut stream = ensure_event_stream(&self.jetstream, &self.names).await?;
         let (mut stream_last, mut previous) = stream_tail(&mut stream).await?;

@@ -162,15 +162,7 @@ pub async fn record_costs(
             },
         )
         .await
-        .map_err(|e| {
-            from_aggregate_error(e, || {
-                ApiError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    "CONCURRENT_UPDATE",
-                    "동시에 변경되었습니다. 다시 시도해 주세요",
-                )
-            })
-        })?;
+        .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
     state.appended(1);
     Ok(Json(CostsResponse {
         event_id: campaign_id,

@@ -175,15 +175,7 @@ pub async fn publish(
             },
         )
         .await
-        .map_err(|e| {
-            from_aggregate_error(e, || {
-                ApiError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    "CONCURRENT_UPDATE",
-                    "동시에 변경되었습니다. 다시 시도해 주세요",
-                )
-            })
-        })?;
+        .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
     state.appended(1);
     Ok(Json(PublishResponse {
         event_id: campaign_id,
@@ -221,15 +213,7 @@ pub async fn end(
             },
         )
         .await
-        .map_err(|e| {
-            from_aggregate_error(e, || {
-                ApiError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    "CONCURRENT_UPDATE",
-                    "동시에 변경되었습니다. 다시 시도해 주세요",
-                )
-            })
-        })?;
+        .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
     state.appended(1);
     Ok(Json(EndResponse {
         event_id: campaign_id,

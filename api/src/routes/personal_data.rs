@@ -13,7 +13,6 @@
 //! Sealed copies in the event store and on JetStream stay sealed forever.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -85,15 +84,7 @@ pub async fn erase_personal_data(
                     },
                 )
                 .await
-                .map_err(|e| {
-                    from_aggregate_error(e, || {
-                        ApiError::new(
-                            StatusCode::CONFLICT,
-                            "CONCURRENT_UPDATE",
-                            "동시에 변경되었습니다. 다시 시도해 주세요",
-                        )
-                    })
-                })?;
+                .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
             state.appended(1);
             state
                 .load_campaign(campaign_id)
