@@ -262,6 +262,17 @@ async fn fake_stats(
     axum::extract::Path((channel, _event_id)): axum::extract::Path<(String, String)>,
 ) -> (axum::http::StatusCode, axum::Json<Value>) {
     use axum::http::StatusCode;
+    if channel == "GINITV" {
+        // Hangs past the collector's timeout: a timeout, retried, then the breaker.
+        fake.hits
+            .lock()
+            .unwrap()
+            .entry(channel)
+            .and_modify(|n| *n += 1)
+            .or_insert(1);
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        return (StatusCode::OK, axum::Json(json!({"impressions": 1})));
+    }
     let call = {
         let mut hits = fake.hits.lock().unwrap();
         let n = hits.entry(channel.clone()).or_default();
@@ -304,7 +315,7 @@ async fn channel_statistics_are_collected_with_retries_a_breaker_and_the_last_va
     let mut settings =
         promo_api::channel_stats::ChannelStatsSettings::new(format!("http://{fake_addr}"));
     settings.interval = std::time::Duration::from_millis(100);
-    settings.timeout = std::time::Duration::from_secs(2);
+    settings.timeout = std::time::Duration::from_millis(300);
     settings.retries = 2;
     settings.backoff = std::time::Duration::from_millis(10);
     settings.breaker.min_calls = 2;
@@ -322,7 +333,7 @@ async fn channel_statistics_are_collected_with_retries_a_breaker_and_the_last_va
                 "title": "가을 맞이 경품 이벤트", "prize": "KT 멤버십 5,000P",
                 "startsAt": now - TimeDelta::hours(1), "endsAt": now + TimeDelta::days(1),
                 "announcementAt": now + TimeDelta::days(2), "winnerCount": 1,
-                "channels": ["URIDONGNETV", "INSTAGRAM", "NAVER", "STORE_QR"],
+                "channels": ["URIDONGNETV", "INSTAGRAM", "NAVER", "GINITV", "STORE_QR"],
                 "targetParticipants": 10,
             }),
         )
@@ -348,6 +359,8 @@ async fn channel_statistics_are_collected_with_retries_a_breaker_and_the_last_va
     // 503 then 200 (one fetch, retried), then two failed fetches of three
     // attempts: 1 of 2 is not above half, 2 of 3 is.
     assert_eq!(fake.hits("INSTAGRAM"), 8);
+    // Timed out twice, three attempts each, then open: never recorded.
+    assert_eq!(fake.hits("GINITV"), 6);
     assert_eq!(
         fake.hits("STORE_QR"),
         0,
@@ -379,6 +392,9 @@ async fn channel_statistics_are_collected_with_retries_a_breaker_and_the_last_va
         dashboard["channelPerformance"],
         json!([
             {"channel": "URIDONGNETV", "participants": 0, "storeVisits": 0, "impressions": 0,
+             "views": 0, "clicks": 0, "conversionRate": null},
+            // Only ever timed out: nothing observed.
+            {"channel": "GINITV", "participants": 0, "storeVisits": 0, "impressions": 0,
              "views": 0, "clicks": 0, "conversionRate": null},
             // Kept at the last value although the channel is down now; 2 / 3000 × 100.
             {"channel": "INSTAGRAM", "participants": 2, "storeVisits": 0, "impressions": 9000,
