@@ -108,7 +108,9 @@ fn parse(body: &ParticipationRequest) -> Result<Entry, ApiError> {
     responses((status = 201, body = ParticipationResponse),
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR"),
         (status = 404, body = ErrorBody, description = "EVENT_NOT_FOUND"),
-        (status = 409, body = ErrorBody, description = "PART_001 already entered, PART_002 not open, PART_005 ended")))]
+        (status = 409, body = ErrorBody, description = "PART_001 already entered, PART_002 not open, PART_005 ended"),
+        (status = 413, body = ErrorBody, description = "PAYLOAD_TOO_LARGE"),
+        (status = 429, body = ErrorBody, description = "RATE_LIMITED per client IP or per phone number; see the Retry-After header")))]
 pub async fn participate(
     State(state): State<AppState>,
     headers: HeaderMap,
