@@ -35,6 +35,24 @@ async fn snapshot(pool: &sqlx::PgPool, tables: &[&str]) -> Vec<String> {
     rows
 }
 
+/// Waits until the analytics read model counts `expected` entries.
+async fn analytics_counted(app: &TestApp, campaign: uuid::Uuid, expected: i64) {
+    promo_tests::eventually(promo_tests::SETTLE, "analytics caught up", || {
+        let pool = app.pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT participants FROM analytics_campaigns WHERE campaign_id = $1",
+            )
+            .bind(campaign)
+            .fetch_one(&pool)
+            .await
+            .ok()?;
+            (n == expected).then_some(())
+        }
+    })
+    .await;
+}
+
 async fn rebuild(pool: &sqlx::PgPool, name: &str) -> u64 {
     let secrets = Arc::new(SecretStore::new(pool.clone()));
     let projection = read_models(&secrets, Arc::new(RecordingSender))
@@ -73,20 +91,7 @@ async fn a_read_model_rebuilt_while_entries_arrive_equals_a_clean_rebuild() {
         assert_eq!(status, 201, "{body}");
     }
     participants_projected(&app, campaign, 120).await;
-    promo_tests::eventually(promo_tests::SETTLE, "analytics caught up", || {
-        let pool = app.pool.clone();
-        async move {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT participants FROM analytics_campaigns WHERE campaign_id = $1",
-            )
-            .bind(campaign)
-            .fetch_one(&pool)
-            .await
-            .ok()?;
-            (n == 120).then_some(())
-        }
-    })
-    .await;
+    analytics_counted(&app, campaign, 120).await;
 
     // At rest, a rebuild (set-based where the read model allows it) gives
     // exactly what the live projector built event by event.
@@ -129,20 +134,7 @@ async fn a_read_model_rebuilt_while_entries_arrive_equals_a_clean_rebuild() {
     let accepted_later = writer.await.unwrap();
     assert_eq!(accepted_later, 150);
     participants_projected(&app, campaign, 270).await;
-    promo_tests::eventually(promo_tests::SETTLE, "analytics caught up", || {
-        let pool = app.pool.clone();
-        async move {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT participants FROM analytics_campaigns WHERE campaign_id = $1",
-            )
-            .bind(campaign)
-            .fetch_one(&pool)
-            .await
-            .ok()?;
-            (n == 270).then_some(())
-        }
-    })
-    .await;
+    analytics_counted(&app, campaign, 270).await;
 
     // Nothing missed or counted twice across the swap.
     assert_eq!(app.count("SELECT total FROM participant_counts").await, 270);
