@@ -314,7 +314,8 @@ impl AnalyticsProjection {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let body = &event.payload["WinnersDrawn"];
+        let payload: serde_json::Value = crate::projector::decode(event)?;
+        let body = &payload["WinnersDrawn"];
         let Some(campaign_id) = body["campaignId"]
             .as_str()
             .and_then(|s| Uuid::parse_str(s).ok())

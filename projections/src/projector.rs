@@ -52,7 +52,7 @@ impl ProjectionError {
 
 /// The typed domain event inside an envelope.
 pub fn decode<T: serde::de::DeserializeOwned>(event: &StoredEvent) -> Result<T, ProjectionError> {
-    T::deserialize(&event.payload).map_err(|e| ProjectionError::undecodable(event, e))
+    serde_json::from_str(event.payload.get()).map_err(|e| ProjectionError::undecodable(event, e))
 }
 
 /// One read model: how an event changes it.

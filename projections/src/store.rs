@@ -39,8 +39,10 @@ impl std::fmt::Display for GlobalPosition {
 }
 
 /// One committed event with its place in the global order. This is the JSON
-/// published on JetStream and handed to projections.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// published on JetStream and handed to projections. The payload stays raw
+/// JSON: the relay forwards it without re-encoding, and each projection
+/// decodes it straight into the typed event it needs, if any.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredEvent {
     pub position: GlobalPosition,
@@ -55,9 +57,24 @@ pub struct StoredEvent {
     pub sequence: i64,
     pub event_type: String,
     pub event_version: String,
-    pub payload: serde_json::Value,
+    pub payload: Box<serde_json::value::RawValue>,
     pub metadata: serde_json::Value,
     pub recorded_at: DateTime<Utc>,
+}
+
+impl PartialEq for StoredEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.position == other.position
+            && self.previous == other.previous
+            && self.aggregate_type == other.aggregate_type
+            && self.aggregate_id == other.aggregate_id
+            && self.sequence == other.sequence
+            && self.event_type == other.event_type
+            && self.event_version == other.event_version
+            && self.payload.get() == other.payload.get()
+            && self.metadata == other.metadata
+            && self.recorded_at == other.recorded_at
+    }
 }
 
 impl StoredEvent {
@@ -223,7 +240,9 @@ fn event_from_row(row: &sqlx::postgres::PgRow) -> Result<StoredEvent, StoreError
         sequence: row.try_get("sequence")?,
         event_type: row.try_get("event_type")?,
         event_version: row.try_get("event_version")?,
-        payload: row.try_get("payload")?,
+        payload: row
+            .try_get::<sqlx::types::Json<Box<serde_json::value::RawValue>>, _>("payload")?
+            .0,
         metadata: row.try_get("metadata")?,
         recorded_at: row.try_get("recorded_at")?,
     })

@@ -202,9 +202,10 @@ async fn assert_agreement(env: &TestEnv, campaign: Uuid, burst: &Burst) -> Agree
         let ours: Vec<Uuid> = events
             .iter()
             .filter(|e| e.event_type == "ParticipantRegistered")
-            .filter(|e| e.payload["ParticipantRegistered"]["campaignId"] == campaign.to_string())
-            .map(|e| {
-                e.payload["ParticipantRegistered"]["participantId"]
+            .map(|e| serde_json::from_str::<Value>(e.payload.get()).unwrap())
+            .filter(|p| p["ParticipantRegistered"]["campaignId"] == campaign.to_string())
+            .map(|p| {
+                p["ParticipantRegistered"]["participantId"]
                     .as_str()
                     .unwrap()
                     .parse()
