@@ -324,22 +324,9 @@ pub(crate) fn check_account_info(payload: &[u8]) -> Result<(), String> {
     }
 }
 
-/// Polls until the server answers JetStream requests, it dies (`alive` turns false), or `timeout`.
+/// Waits until the server answers JetStream requests (see [`sys::wait_ready`]).
 async fn wait_ready(port: u16, timeout: Duration, alive: impl Fn() -> bool) -> Result<(), String> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let err = match answers(port).await {
-            Ok(()) => return Ok(()),
-            Err(e) => e,
-        };
-        if !alive() {
-            return Err(format!("the server exited ({err})"));
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(format!("no answer within {}s ({err})", timeout.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sys::wait_ready(|| answers(port), timeout, alive).await
 }
 
 /// Checks the config file with `nats-server -c <conf> -t` for a clear error before starting.

@@ -543,20 +543,7 @@ async fn answers(port: u16) -> Result<(), String> {
     }
 }
 
-/// Polls until the server answers `SELECT 1`, it dies (`alive` turns false), or `timeout`.
+/// Waits until the server answers `SELECT 1` (see [`sys::wait_ready`]).
 async fn wait_ready(port: u16, timeout: Duration, alive: impl Fn() -> bool) -> Result<(), String> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let err = match answers(port).await {
-            Ok(()) => return Ok(()),
-            Err(e) => e,
-        };
-        if !alive() {
-            return Err(format!("the server exited ({err})"));
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(format!("no answer within {}s ({err})", timeout.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sys::wait_ready(|| answers(port), timeout, alive).await
 }

@@ -223,3 +223,30 @@ pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
+
+/// Polls `answers` every 100 ms until it succeeds, the server dies (`alive` turns false), or
+/// `timeout` passes; the error says which, with the last probe failure.
+pub(crate) async fn wait_ready<F, Fut>(
+    mut answers: F,
+    timeout: Duration,
+    alive: impl Fn() -> bool,
+) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let err = match answers().await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        if !alive() {
+            return Err(format!("the server exited ({err})"));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("no answer within {}s ({err})", timeout.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
