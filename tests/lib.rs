@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use promo_api::{Application, BuildOptions, Config};
-use promo_projections::jetstream::EventStreamNames;
+use promo_eventstore::jetstream::EventStreamNames;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -61,7 +61,7 @@ impl TestEnv {
             .await
             .expect("create test database");
         admin.close().await;
-        let database_url = promo_projections::store::url_for_database(&admin_url, &database_name);
+        let database_url = promo_eventstore::store::url_for_database(&admin_url, &database_name);
         Self {
             database_name,
             database_url,
@@ -334,7 +334,7 @@ pub async fn participants_projected(app: &TestApp, campaign: Uuid, expected: i64
 }
 
 /// All messages currently on the test's event stream, in stream order.
-pub async fn stream_events(env: &TestEnv) -> Vec<promo_projections::store::StoredEvent> {
+pub async fn stream_events(env: &TestEnv) -> Vec<promo_eventstore::store::StoredEvent> {
     let js = env.jetstream().await;
     let mut stream = js
         .get_stream(env.names().stream_name())

@@ -11,21 +11,21 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use promo_eventstore::group_commit::RegistrationBatcher;
+use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames};
+use promo_eventstore::metrics::Metrics;
+use promo_eventstore::participation_log::ParticipationLog;
+use promo_eventstore::relay::Relay;
+use promo_eventstore::secrets::SecretStore;
+use promo_eventstore::store;
 use promo_projections::analytics::AnalyticsProjection;
 use promo_projections::campaigns::CampaignsProjection;
 use promo_projections::distribution::DistributionConsumer;
-use promo_projections::group_commit::RegistrationBatcher;
-use promo_projections::jetstream::{ensure_event_stream, EventStreamNames};
-use promo_projections::metrics::Metrics;
 use promo_projections::notifications::{
     NotificationSender, NotificationsProjection, RecordingSender,
 };
 use promo_projections::participants::ParticipantsProjection;
-use promo_projections::participation_log::ParticipationLog;
 use promo_projections::projector::{Projection, Projector};
-use promo_projections::relay::Relay;
-use promo_projections::secrets::SecretStore;
-use promo_projections::store;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;

@@ -1,21 +1,17 @@
-//! The `promo` service: HTTP API over the campaign, participation and draw
-//! aggregates, plus the command line tools around it.
+//! The `promo` service's HTTP layer: routes, auth, error mapping and the
+//! OpenAPI document, and `Application`, which assembles and runs the service.
 #![forbid(unsafe_code)]
 
 pub mod abuse;
 pub mod app;
 pub mod auth;
-pub mod bench;
 pub mod channel_stats;
 pub mod config;
-pub mod embedded;
 pub mod error;
 pub mod openapi;
-pub mod replay_cmd;
 pub mod retention;
 pub mod routes;
 pub mod state;
-pub mod verify_cmd;
 
 pub use app::{router, Application, BuildOptions};
 pub use config::Config;

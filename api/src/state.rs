@@ -7,11 +7,11 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::EventStore;
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use promo_domain::campaign::{Campaign, CampaignStatus};
-use promo_projections::entry_numbers::EntryNumberAllocator;
-use promo_projections::group_commit::RegistrationBatcher;
-use promo_projections::metrics::Metrics;
-use promo_projections::participation_log::ParticipationLog;
-use promo_projections::secrets::SecretStore;
+use promo_eventstore::entry_numbers::EntryNumberAllocator;
+use promo_eventstore::group_commit::RegistrationBatcher;
+use promo_eventstore::metrics::Metrics;
+use promo_eventstore::participation_log::ParticipationLog;
+use promo_eventstore::secrets::SecretStore;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -31,7 +31,7 @@ pub fn system_clock() -> Clock {
 pub struct Services {
     pub pool: PgPool,
     pub campaigns: PostgresCqrs<Campaign>,
-    /// Group-committed registrations (see `promo_projections::group_commit`).
+    /// Group-committed registrations (see `promo_eventstore::group_commit`).
     pub registrations: RegistrationBatcher,
     campaign_cache: CampaignCache,
     campaign_loader: PersistedEventStore<PostgresEventRepository, Campaign>,

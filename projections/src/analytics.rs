@@ -25,7 +25,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::projector::{Projection, ProjectionError};
-use crate::store::{self, GlobalPosition, StoredEvent};
+use promo_eventstore::store::{self, GlobalPosition, StoredEvent};
 
 pub const NAME: &str = "analytics";
 

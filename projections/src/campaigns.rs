@@ -5,7 +5,7 @@ use promo_domain::campaign::{CampaignEvent, CampaignStatus};
 use sqlx::PgConnection;
 
 use crate::projector::{Projection, ProjectionError};
-use crate::store::StoredEvent;
+use promo_eventstore::store::StoredEvent;
 
 pub struct CampaignsProjection;
 

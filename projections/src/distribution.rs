@@ -31,7 +31,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::jetstream::EventStreamNames;
+use promo_eventstore::jetstream::EventStreamNames;
 
 pub const CONSUMER: &str = "distribution-completed";
 const ACK_WAIT: Duration = Duration::from_secs(30);
@@ -138,7 +138,7 @@ impl DistributionConsumer {
     pub async fn run(self, cancel: CancellationToken) {
         let cqrs: PostgresCqrs<CampaignPerformance> =
             postgres_es::postgres_cqrs(self.pool.clone(), vec![], ());
-        crate::supervise::restart_on_error("distribution consumer", &cancel, || {
+        promo_eventstore::supervise::restart_on_error("distribution consumer", &cancel, || {
             self.consume(&cqrs, &cancel)
         })
         .await;

@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::projector::{Projection, ProjectionError};
-use crate::store::StoredEvent;
+use promo_eventstore::store::StoredEvent;
 
 pub const NAME: &str = "draws";
 

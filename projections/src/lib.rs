@@ -1,23 +1,15 @@
-//! Everything around the event store that is not the domain: connecting and
-//! migrating Postgres, the relay that publishes committed events to NATS
-//! JetStream in commit order, and the projectors that build read models from
-//! JetStream durable consumers.
+//! The read side: projectors consume the event stream from JetStream durable
+//! consumers and keep read models in Postgres. Each read model is one module
+//! holding its projection (idempotent, checkpointed in the same transaction
+//! as its writes) and the queries that read it. Any read model can be
+//! rebuilt from the event store beside the live one (`replay`).
 #![forbid(unsafe_code)]
 
 pub mod analytics;
 pub mod campaigns;
 pub mod distribution;
 pub mod draws;
-pub mod entry_numbers;
-pub mod group_commit;
-pub mod jetstream;
-pub mod metrics;
 pub mod notifications;
 pub mod participants;
-pub mod participation_log;
 pub mod projector;
-pub mod relay;
 pub mod replay;
-pub mod secrets;
-pub mod store;
-pub mod supervise;

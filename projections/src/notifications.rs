@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use crate::participants::masked_personal_data;
 use crate::projector::{Projection, ProjectionError};
-use crate::secrets::SecretStore;
-use crate::store::StoredEvent;
+use promo_eventstore::secrets::SecretStore;
+use promo_eventstore::store::StoredEvent;
 
 pub const NAME: &str = "notifications";
 

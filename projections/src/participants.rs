@@ -16,8 +16,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::projector::{Projection, ProjectionError};
-use crate::secrets::SecretStore;
-use crate::store::StoredEvent;
+use promo_eventstore::secrets::SecretStore;
+use promo_eventstore::store::StoredEvent;
 
 pub const NAME: &str = "participants";
 /// Shown instead of personal data that has been crypto-shredded.
@@ -85,7 +85,7 @@ async fn apply_erasure(
     let CampaignEvent::PersonalDataErased { campaign_id, .. } = decoded else {
         return Ok(());
     };
-    crate::secrets::shred_in(tx, campaign_id)
+    promo_eventstore::secrets::shred_in(tx, campaign_id)
         .await
         .map_err(|e| ProjectionError::Other(e.to_string()))?;
     secrets.forget(campaign_id).await;

@@ -23,9 +23,9 @@ use futures::{FutureExt, StreamExt};
 use sqlx::{PgConnection, PgPool, Row};
 use tokio_util::sync::CancellationToken;
 
-use crate::jetstream::{ensure_event_stream, EventStreamNames, JetStreamError};
-use crate::metrics::{Metrics, ProjectorLabel};
-use crate::store::{GlobalPosition, StoredEvent};
+use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames, JetStreamError};
+use promo_eventstore::metrics::{Metrics, ProjectorLabel};
+use promo_eventstore::store::{GlobalPosition, StoredEvent};
 
 const MAX_BATCH: usize = 500;
 const ACK_WAIT: Duration = Duration::from_secs(10);
@@ -184,7 +184,7 @@ pub struct Projector {
 impl Projector {
     /// Runs until cancelled, restarting with backoff after any error.
     pub async fn run(self, cancel: CancellationToken) {
-        crate::supervise::restart_on_error(
+        promo_eventstore::supervise::restart_on_error(
             &format!("projector {}", self.projection.name()),
             &cancel,
             || self.consume(&cancel),
@@ -202,7 +202,8 @@ impl Projector {
         let name = self.projection.name();
         // One instance per projector.
         let Some(mut lock_conn) =
-            crate::supervise::lead(&self.pool, &format!("projector:{name}"), cancel).await?
+            promo_eventstore::supervise::lead(&self.pool, &format!("projector:{name}"), cancel)
+                .await?
         else {
             return Ok(());
         };

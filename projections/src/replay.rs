@@ -18,7 +18,7 @@ use std::sync::Arc;
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::projector::{load_checkpoint, Projection, ProjectionError};
-use crate::store::{self, GlobalPosition, StoreError};
+use promo_eventstore::store::{self, GlobalPosition, StoreError};
 
 const PAGE: i64 = 20_000;
 /// Remaining distance below which the final, locked catch-up starts.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{Duration as ChronoDuration, Utc};
-use promo_api::verify_cmd::{self, VerifyArgs};
 use promo_api::BuildOptions;
+use promo_cli::verify::{self as verify_cmd, VerifyArgs};
 use promo_domain::draw_protocol::{hex32, CanonicalList, Verification};
 use promo_tests::{eventually, participants_projected, TestApp, TestEnv, SETTLE};
 use serde_json::{json, Value};

@@ -15,7 +15,7 @@ async fn event_count(app: &TestApp) -> i64 {
 async fn stream_matches_store(
     env: &TestEnv,
     app: &TestApp,
-) -> Vec<promo_projections::store::StoredEvent> {
+) -> Vec<promo_eventstore::store::StoredEvent> {
     let expected = event_count(app).await as usize;
     let events = eventually(SETTLE, "stream to hold every stored event", || async {
         let events = stream_events(env).await;
@@ -227,10 +227,10 @@ async fn global_order_compares_transaction_ids_as_numbers_not_text() {
     // "100" sorts before "99" as text: an ordering on the text form would
     // publish out of order and loop on the JetStream duplicate.
     let env = TestEnv::new().await;
-    let pool = promo_projections::store::connect(&env.database_url, 2)
+    let pool = promo_eventstore::store::connect(&env.database_url, 2)
         .await
         .unwrap();
-    promo_projections::store::migrate(&pool).await.unwrap();
+    promo_eventstore::store::migrate(&pool).await.unwrap();
     for (aggregate, xid) in [("later", "100"), ("earlier", "99")] {
         sqlx::query(
             "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, transaction_id) \
@@ -242,8 +242,8 @@ async fn global_order_compares_transaction_ids_as_numbers_not_text() {
         .await
         .unwrap();
     }
-    let start = promo_projections::store::GlobalPosition::START;
-    let read = promo_projections::store::read_committed_after(&pool, start, 10)
+    let start = promo_eventstore::store::GlobalPosition::START;
+    let read = promo_eventstore::store::read_committed_after(&pool, start, 10)
         .await
         .unwrap();
     let order: Vec<(&str, u64)> = read
@@ -252,7 +252,7 @@ async fn global_order_compares_transaction_ids_as_numbers_not_text() {
         .collect();
     assert_eq!(order, [("earlier", 99), ("later", 100)]);
     let end = read.last().unwrap().position;
-    let ranged = promo_projections::store::read_range(&pool, start, end, 10)
+    let ranged = promo_eventstore::store::read_range(&pool, start, end, 10)
         .await
         .unwrap();
     assert_eq!(ranged, read);

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use promo_api::app::read_models;
+use promo_eventstore::secrets::SecretStore;
 use promo_projections::notifications::RecordingSender;
 use promo_projections::replay::replay;
-use promo_projections::secrets::SecretStore;
 use promo_tests::{participants_projected, TestApp, TestEnv};
 
 const READ_MODELS: [(&str, &[&str]); 3] = [

@@ -18,10 +18,10 @@ use promo_domain::participation::{
 };
 use promo_domain::privacy::{self, PersonalData};
 use promo_domain::{entry_number, participation};
-use promo_projections::group_commit::RegistrationError;
-use promo_projections::metrics::OutcomeLabel;
-use promo_projections::participation_log::Attempt;
-use promo_projections::secrets::random_bytes;
+use promo_eventstore::group_commit::RegistrationError;
+use promo_eventstore::metrics::OutcomeLabel;
+use promo_eventstore::participation_log::Attempt;
+use promo_eventstore::secrets::random_bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

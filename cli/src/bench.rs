@@ -21,8 +21,8 @@ use anyhow::Context;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::Auth;
 use load::Phones;
+use promo_api::auth::Auth;
 use service::ServiceProcess;
 use stats::cpu;
 
@@ -141,9 +141,9 @@ pub async fn run(admin_url: &str, nats_url: &str, options: BenchOptions) -> anyh
             .execute(&admin)
             .await?;
     }
-    let database_url = promo_projections::store::url_for_database(admin_url, &database);
-    let replay_url = promo_projections::store::url_for_database(admin_url, &replay_database);
-    let api_url = promo_projections::store::url_for_database(admin_url, &api_database);
+    let database_url = promo_eventstore::store::url_for_database(admin_url, &database);
+    let replay_url = promo_eventstore::store::url_for_database(admin_url, &replay_database);
+    let api_url = promo_eventstore::store::url_for_database(admin_url, &api_database);
     let prefix = format!("bench{tag}");
     let urls = Databases {
         main: &database_url,
@@ -160,7 +160,7 @@ pub async fn run(admin_url: &str, nats_url: &str, options: BenchOptions) -> anyh
     if let Ok(client) = async_nats::connect(nats_url).await {
         let js = async_nats::jetstream::new(client);
         for stem in [prefix.clone(), format!("{prefix}api")] {
-            let names = promo_projections::jetstream::EventStreamNames::new(stem);
+            let names = promo_eventstore::jetstream::EventStreamNames::new(stem);
             let _ = js.delete_stream(names.stream_name()).await;
             let _ = js.delete_stream(names.distribution_stream_name()).await;
         }
@@ -184,8 +184,8 @@ async fn measure(
     sizes: &Sizes,
 ) -> anyhow::Result<Vec<Row>> {
     let database_url = urls.main;
-    let pool = promo_projections::store::connect(database_url, sizes.clients as u32 + 8).await?;
-    promo_projections::store::migrate(&pool).await?;
+    let pool = promo_eventstore::store::connect(database_url, sizes.clients as u32 + 8).await?;
+    promo_eventstore::store::migrate(&pool).await?;
     let mut rows = Vec::new();
     let c = sizes.clients;
     eprintln!("bench: single-row insert commit limit");

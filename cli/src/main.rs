@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use promo_api::auth::Auth;
-use promo_api::embedded::{run_with_infra, EmbeddedInfra};
 use promo_api::{Application, BuildOptions, Config};
+use promo_cli::embedded::{run_with_infra, EmbeddedInfra};
 
 #[derive(Parser)]
 #[command(
@@ -112,7 +112,7 @@ fn jwt_secret(data_dir: &Path) -> anyhow::Result<String> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    let secret = hex::encode(promo_projections::secrets::random_bytes::<32>()?);
+    let secret = hex::encode(promo_eventstore::secrets::random_bytes::<32>()?);
     std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     tracing::warn!(path = %path.display(), "AUTH_JWT_SECRET not set: using a generated local secret");
     Ok(secret)
@@ -147,8 +147,8 @@ async fn infrastructure(
 
 async fn run_bench(quick: bool, output: Option<PathBuf>) -> anyhow::Result<()> {
     let (database_url, nats_url, infra) = infrastructure(&data_dir()).await?;
-    let options = promo_api::bench::BenchOptions { quick };
-    let report = promo_api::bench::run(&database_url, &nats_url, options).await;
+    let options = promo_cli::bench::BenchOptions { quick };
+    let report = promo_cli::bench::run(&database_url, &nats_url, options).await;
     if let Some(infra) = infra {
         infra.stop().await?;
     }
@@ -162,7 +162,7 @@ async fn run_bench(quick: bool, output: Option<PathBuf>) -> anyhow::Result<()> {
 
 async fn run_replay(read_model: &str) -> anyhow::Result<()> {
     let (database_url, _, infra) = infrastructure(&data_dir()).await?;
-    let replayed = promo_api::replay_cmd::run(&database_url, read_model).await;
+    let replayed = promo_cli::replay::run(&database_url, read_model).await;
     if let Some(infra) = infra {
         infra.stop().await?;
     }
@@ -201,7 +201,7 @@ async fn main() -> std::process::ExitCode {
             entrants,
             commitment,
         } => Ok(i32::from(
-            promo_api::verify_cmd::main(promo_api::verify_cmd::VerifyArgs {
+            promo_cli::verify::main(promo_cli::verify::VerifyArgs {
                 source,
                 entrants,
                 commitment,

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use promo_eventstore::secrets::SecretStore;
+use promo_eventstore::store;
 use promo_projections::notifications::RecordingSender;
 use promo_projections::replay::{replay, ReplayReport};
-use promo_projections::secrets::SecretStore;
-use promo_projections::store;
 
-use crate::app::read_models;
+use promo_api::app::read_models;
 
 /// Names of the read models `promo replay` can rebuild.
 pub fn replayable(pool: &sqlx::PgPool) -> Vec<&'static str> {

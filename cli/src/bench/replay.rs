@@ -50,8 +50,8 @@ pub async fn analytics_replay_rate(
     database_url: &str,
     events: i64,
 ) -> anyhow::Result<(u64, Duration)> {
-    let pool = promo_projections::store::connect(database_url, 4).await?;
-    promo_projections::store::migrate(&pool).await?;
+    let pool = promo_eventstore::store::connect(database_url, 4).await?;
+    promo_eventstore::store::migrate(&pool).await?;
     seed_events(&pool, events).await?;
     let started = Instant::now();
     let report = replay(
