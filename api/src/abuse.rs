@@ -22,39 +22,16 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use promo_domain::entrant::PhoneNumber;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::MAX_BODY_BYTES;
+
+use crate::config::{RateLimits, MAX_BODY_BYTES};
 use crate::error::ApiError;
-
-/// The limits, from `Config`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateLimits {
-    /// Entries per minute from one client IP (`RATE_LIMIT_PER_IP_PER_MIN`), 0 = off.
-    pub per_ip_per_minute: u32,
-    /// Entries per minute for one phone number (`RATE_LIMIT_PER_PHONE_PER_MIN`), 0 = off.
-    pub per_phone_per_minute: u32,
-    /// Take the client IP from `X-Forwarded-For` (`TRUST_FORWARDED_FOR=true`).
-    pub trust_forwarded_for: bool,
-}
-
-impl Default for RateLimits {
-    /// Generous: a shared carrier NAT sends many people from one IP, and a
-    /// phone that hammers one campaign already gets `PART_001` after the
-    /// first entry; the limits only stop floods.
-    fn default() -> Self {
-        Self {
-            per_ip_per_minute: 3_000,
-            per_phone_per_minute: 300,
-            trust_forwarded_for: false,
-        }
-    }
-}
 
 type Key = [u8; 16];
 
@@ -175,17 +152,8 @@ struct PhoneField {
 }
 
 fn rate_limited(retry_after: Duration) -> Response {
-    let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "RATE_LIMITED",
-        format!("요청이 너무 많습니다. {seconds}초 후에 다시 시도해 주세요"),
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
+    let retry_after_secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    ApiError::RateLimited { retry_after_secs }.into_response()
 }
 
 /// Middleware: applies the limits to `POST /api/v1/participations` and lets
@@ -222,14 +190,9 @@ pub async fn guard(
                 .unwrap_or(false)
                 || error.to_string().contains("length limit");
             return if too_large {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PAYLOAD_TOO_LARGE",
-                    "요청 본문이 너무 큽니다",
-                )
-                .into_response()
+                ApiError::PayloadTooLarge.into_response()
             } else {
-                ApiError::validation("body", "could not be read").into_response()
+                ApiError::validation("body", "읽을 수 없습니다").into_response()
             };
         }
     };

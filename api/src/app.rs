@@ -7,10 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use promo_application::commands::CommandService;
+use promo_application::jobs::channel_stats::Collector;
+use promo_application::jobs::distribution::DistributionConsumer;
+use promo_application::jobs::retention;
+use promo_application::{system_clock, App, AppParts, Clock};
 use promo_eventstore::group_commit::RegistrationBatcher;
 use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames};
 use promo_eventstore::metrics::Metrics;
@@ -20,7 +24,6 @@ use promo_eventstore::secrets::SecretStore;
 use promo_eventstore::store;
 use promo_projections::analytics::AnalyticsProjection;
 use promo_projections::campaigns::CampaignsProjection;
-use promo_projections::distribution::DistributionConsumer;
 use promo_projections::notifications::{
     NotificationSender, NotificationsProjection, RecordingSender,
 };
@@ -34,17 +37,14 @@ use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 
 use crate::auth::Auth;
-use crate::config::Config;
-use crate::error::ErrorBody;
+use crate::config::{Config, MAX_BODY_BYTES};
+use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::routes;
-use crate::state::{system_clock, AppState, Clock, Services, ServicesParts};
+use crate::state::AppState;
 
 /// Concurrent group-commit writers: while one commits, the next collects.
 pub const REGISTRATION_WRITERS: usize = 4;
-
-/// Request bodies are small JSON documents.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP router with every route and layer.
 pub fn router(state: AppState) -> Router {
@@ -64,38 +64,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(ErrorBody {
-            code: "NOT_FOUND",
-            message: "요청한 경로를 찾을 수 없습니다".into(),
-        }),
-    )
-        .into_response()
+async fn not_found() -> ApiError {
+    ApiError::RouteNotFound
 }
 
-async fn method_not_allowed() -> Response {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        Json(ErrorBody {
-            code: "METHOD_NOT_ALLOWED",
-            message: "허용되지 않는 요청 방식입니다".into(),
-        }),
-    )
-        .into_response()
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("request handler panicked");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(ErrorBody {
-            code: "INTERNAL_ERROR",
-            message: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요".into(),
-        }),
-    )
-        .into_response()
+    ApiError::internal("request handler panicked").into_response()
 }
 
 /// Every read model's projection, in the order their projectors start.
@@ -129,6 +107,67 @@ impl Default for BuildOptions {
             clock: system_clock(),
             sender: Arc::new(RecordingSender),
         }
+    }
+}
+
+/// The background side of a worker instance: the relay, the projectors,
+/// and the jobs that call use cases.
+struct Workers {
+    app: Arc<App>,
+    jetstream: async_nats::jetstream::Context,
+    names: EventStreamNames,
+    relay_wakeup: Arc<Notify>,
+    cancel: CancellationToken,
+}
+
+impl Workers {
+    fn spawn(
+        self,
+        config: &Config,
+        sender: Arc<dyn NotificationSender>,
+    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
+        let app = &self.app;
+        let mut tasks = vec![tokio::spawn(
+            Relay {
+                pool: app.pool.clone(),
+                jetstream: self.jetstream.clone(),
+                names: self.names.clone(),
+                wakeup: self.relay_wakeup.clone(),
+                metrics: app.metrics.clone(),
+            }
+            .run(self.cancel.child_token()),
+        )];
+        tasks.push(tokio::spawn(
+            DistributionConsumer {
+                app: app.clone(),
+                jetstream: self.jetstream.clone(),
+                names: self.names.clone(),
+            }
+            .run(self.cancel.child_token()),
+        ));
+        for projection in read_models(&app.secrets, sender) {
+            tasks.push(tokio::spawn(
+                Projector {
+                    pool: app.pool.clone(),
+                    jetstream: self.jetstream.clone(),
+                    names: self.names.clone(),
+                    projection,
+                    metrics: app.metrics.clone(),
+                }
+                .run(self.cancel.child_token()),
+            ));
+        }
+        if let Some(settings) = config.channel_stats.clone() {
+            let collector = Collector::new(app.clone(), settings)?;
+            tasks.push(tokio::spawn(collector.run(self.cancel.child_token())));
+        }
+        tasks.push(tokio::spawn(retention::run(
+            app.clone(),
+            config.pii_retention,
+            config.pii_retention_sweep,
+            self.cancel.child_token(),
+        )));
+        Ok(tasks)
     }
 }
 
@@ -167,7 +206,6 @@ impl Application {
 
         let cancel = CancellationToken::new();
         let metrics = Metrics::default();
-        let secrets = Arc::new(SecretStore::new(pool.clone()));
         let relay_wakeup = Arc::new(Notify::new());
         let (participation_log, log_task) =
             ParticipationLog::start(pool.clone(), cancel.child_token());
@@ -178,67 +216,32 @@ impl Application {
             relay_wakeup.clone(),
             cancel.child_token(),
         );
+        let commands = CommandService::new(&pool, registrations, &metrics, &relay_wakeup);
+        let app = Arc::new(App::new(AppParts {
+            secrets: Arc::new(SecretStore::new(pool.clone())),
+            pool,
+            commands,
+            participation_log,
+            metrics,
+            clock: options.clock.clone(),
+        }));
         let mut background = vec![log_task];
         background.extend(writers);
-
         if config.run_background {
-            background.push(tokio::spawn(
-                Relay {
-                    pool: pool.clone(),
-                    jetstream: jetstream.clone(),
-                    names: names.clone(),
-                    wakeup: relay_wakeup.clone(),
-                    metrics: metrics.clone(),
-                }
-                .run(cancel.child_token()),
-            ));
-            background.push(tokio::spawn(
-                DistributionConsumer {
-                    pool: pool.clone(),
-                    jetstream: jetstream.clone(),
-                    names: names.clone(),
-                    wakeup: relay_wakeup.clone(),
-                }
-                .run(cancel.child_token()),
-            ));
-            let projections = read_models(&secrets, options.sender.clone());
-            for projection in projections {
-                background.push(tokio::spawn(
-                    Projector {
-                        pool: pool.clone(),
-                        jetstream: jetstream.clone(),
-                        names: names.clone(),
-                        projection,
-                        metrics: metrics.clone(),
-                    }
-                    .run(cancel.child_token()),
-                ));
-            }
+            let workers = Workers {
+                app: app.clone(),
+                jetstream,
+                names,
+                relay_wakeup,
+                cancel: cancel.clone(),
+            };
+            background.extend(workers.spawn(&config, options.sender)?);
         }
-
-        let state = Arc::new(Services::new(ServicesParts {
-            registrations,
-            pool,
-            secrets,
-            participation_log,
-            auth: Auth::new(&config.jwt_secret),
-            metrics,
-            relay_wakeup,
-            clock: options.clock,
+        let state = AppState {
+            app,
+            auth: Arc::new(Auth::new(&config.jwt_secret)),
             nats,
-        }));
-        if let (true, Some(settings)) = (config.run_background, config.channel_stats.clone()) {
-            let collector = crate::channel_stats::Collector::new(state.clone(), settings)?;
-            background.push(tokio::spawn(collector.run(cancel.child_token())));
-        }
-        if config.run_background {
-            background.push(tokio::spawn(crate::retention::run(
-                state.clone(),
-                config.pii_retention,
-                config.pii_retention_sweep,
-                cancel.child_token(),
-            )));
-        }
+        };
         let abuse = Arc::new(crate::abuse::AbuseGuard::new(config.rate_limits.clone()));
         let listener = TcpListener::bind(config.bind_addr)
             .await
@@ -251,6 +254,7 @@ impl Application {
             abuse,
         })
     }
+
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
@@ -281,7 +285,7 @@ impl Application {
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
-        self.state.pool.close().await;
+        self.state.app.pool.close().await;
         served.context("serving HTTP")
     }
 }

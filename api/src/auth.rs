@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -38,9 +37,9 @@ impl Auth {
     /// The owner id of a valid token.
     pub fn verify(&self, token: &str) -> Result<String, ApiError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| ApiError::unauthorized("유효하지 않은 인증 토큰입니다"))?;
+            .map_err(|_| ApiError::Unauthorized("유효하지 않은 인증 토큰입니다"))?;
         if data.claims.sub.trim().is_empty() || data.claims.sub.len() > 200 {
-            return Err(ApiError::unauthorized("유효하지 않은 인증 토큰입니다"));
+            return Err(ApiError::Unauthorized("유효하지 않은 인증 토큰입니다"));
         }
         Ok(data.claims.sub)
     }
@@ -68,24 +67,25 @@ impl Auth {
 #[derive(Debug, Clone)]
 pub struct Owner(pub String);
 
-impl FromRequestParts<Arc<crate::state::Services>> for Owner {
+impl<S> FromRequestParts<S> for Owner
+where
+    Arc<Auth>: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("인증이 필요합니다"))?;
+            .ok_or_else(|| ApiError::Unauthorized("인증이 필요합니다"))?;
         let value = header
             .to_str()
-            .map_err(|_| ApiError::unauthorized("유효하지 않은 인증 토큰입니다"))?;
+            .map_err(|_| ApiError::Unauthorized("유효하지 않은 인증 토큰입니다"))?;
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(|| ApiError::unauthorized("인증이 필요합니다"))?;
-        state.auth.verify(token.trim()).map(Owner)
+            .ok_or_else(|| ApiError::Unauthorized("인증이 필요합니다"))?;
+        Arc::<Auth>::from_ref(state).verify(token.trim()).map(Owner)
     }
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use crate::abuse::RateLimits;
+use promo_application::jobs::channel_stats::ChannelStatsSettings;
 
 /// Where the service finds its parts and how it presents itself.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// The channel statistics collector (`CHANNEL_STATS_BASE_URL` and
     /// `CHANNEL_STATS_*`); `None` runs no collector.
-    pub channel_stats: Option<crate::channel_stats::ChannelStatsSettings>,
+    pub channel_stats: Option<ChannelStatsSettings>,
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -98,9 +98,59 @@ impl Config {
             pii_retention: DEFAULT_PII_RETENTION,
             pii_retention_sweep: DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: RateLimits::default(),
-            channel_stats: crate::channel_stats::ChannelStatsSettings::from_env()?,
+            channel_stats: channel_stats_from_env()?,
         };
         config.read_protection_settings()?;
         Ok(config)
     }
 }
+
+/// Request bodies are small JSON documents.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The limits, from `Config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Entries per minute from one client IP (`RATE_LIMIT_PER_IP_PER_MIN`), 0 = off.
+    pub per_ip_per_minute: u32,
+    /// Entries per minute for one phone number (`RATE_LIMIT_PER_PHONE_PER_MIN`), 0 = off.
+    pub per_phone_per_minute: u32,
+    /// Take the client IP from `X-Forwarded-For` (`TRUST_FORWARDED_FOR=true`).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimits {
+    /// Generous: a shared carrier NAT sends many people from one IP, and a
+    /// phone that hammers one campaign already gets `PART_001` after the
+    /// first entry; the limits only stop floods.
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 3_000,
+            per_phone_per_minute: 300,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+
+/// `CHANNEL_STATS_BASE_URL` (unset: no collector),
+/// `CHANNEL_STATS_INTERVAL_SECS` (300), `CHANNEL_STATS_TIMEOUT_MS` (10000),
+/// `CHANNEL_STATS_RETRIES` (3).
+pub fn channel_stats_from_env() -> anyhow::Result<Option<ChannelStatsSettings>> {
+    let Ok(base_url) = std::env::var("CHANNEL_STATS_BASE_URL") else {
+        return Ok(None);
+    };
+    let number = |name: &str, default: u64| -> anyhow::Result<u64> {
+        match std::env::var(name) {
+            Ok(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}: {e}")),
+            Err(_) => Ok(default),
+        }
+    };
+    let mut settings = ChannelStatsSettings::new(base_url);
+    settings.interval = Duration::from_secs(number("CHANNEL_STATS_INTERVAL_SECS", 300)?.max(1));
+    settings.timeout =
+        Duration::from_millis(number("CHANNEL_STATS_TIMEOUT_MS", 10_000)?.max(1));
+    settings.retries = number("CHANNEL_STATS_RETRIES", 3)?.min(10) as u32;
+    Ok(Some(settings))
+}
+

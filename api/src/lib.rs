@@ -5,11 +5,9 @@
 pub mod abuse;
 pub mod app;
 pub mod auth;
-pub mod channel_stats;
 pub mod config;
 pub mod error;
 pub mod openapi;
-pub mod retention;
 pub mod routes;
 pub mod state;
 

@@ -30,6 +30,7 @@ use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::codec::{self, Decoded};
 use crate::metrics::Metrics;
 
 /// Largest batch one transaction takes.
@@ -155,7 +156,8 @@ async fn write_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, s
 
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(batch.len());
     let mut seen = HashSet::new();
-    let (mut ids, mut types, mut payloads, mut rows) = (vec![], vec![], vec![], vec![]);
+    let (mut ids, mut types, mut versions, mut payloads, mut rows) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for (index, pending) in batch.iter().enumerate() {
         let command = &pending.command;
         let Some(window) = campaigns
@@ -187,6 +189,7 @@ async fn write_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, s
             Ok(event) => {
                 ids.push(command.pid.clone());
                 types.push(event.event_type());
+                versions.push(event.event_version());
                 payloads.push(serde_json::to_value(&event).expect("events always serialise"));
                 rows.push(index);
                 outcomes.push(None);
@@ -198,13 +201,15 @@ async fn write_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, s
     if !ids.is_empty() {
         let inserted: Vec<String> = sqlx::query_scalar(
             "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-             SELECT $1, t.id, 1, t.event_type, '1', t.payload, '{}'::jsonb \
-             FROM UNNEST($2::text[], $3::text[], $4::jsonb[]) AS t(id, event_type, payload) \
+             SELECT $1, t.id, 1, t.event_type, t.event_version, t.payload, '{}'::jsonb \
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::jsonb[]) \
+                  AS t(id, event_type, event_version, payload) \
              ON CONFLICT DO NOTHING RETURNING aggregate_id",
         )
         .bind(Participation::TYPE)
         .bind(&ids)
         .bind(&types)
+        .bind(&versions)
         .bind(&payloads)
         .fetch_all(&mut *tx)
         .await?;
@@ -236,8 +241,8 @@ async fn load_campaigns(
         .into_iter()
         .collect();
     let rows = sqlx::query(
-        "SELECT aggregate_id, payload FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2) \
-         ORDER BY aggregate_id, sequence",
+        "SELECT aggregate_id, event_type, event_version, payload::text AS payload FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = ANY($2) ORDER BY aggregate_id, sequence",
     )
     .bind(Campaign::TYPE)
     .bind(&ids)
@@ -246,9 +251,17 @@ async fn load_campaigns(
     let mut campaigns: HashMap<String, Campaign> = HashMap::new();
     for row in rows {
         let id: String = row.try_get("aggregate_id")?;
-        let payload: serde_json::Value = row.try_get("payload")?;
-        let event: CampaignEvent =
-            serde_json::from_value(payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let payload: String = row.try_get("payload")?;
+        let decoded = codec::decode(
+            Campaign::TYPE,
+            row.try_get("event_type")?,
+            row.try_get("event_version")?,
+            &payload,
+        );
+        let event = decoded
+            .ok()
+            .and_then(CampaignEvent::from_domain)
+            .ok_or_else(|| sqlx::Error::Protocol(format!("campaign {id}: an event does not decode")))?;
         campaigns.entry(id).or_default().apply(event);
     }
     Ok(campaigns)

@@ -5,11 +5,13 @@
 //! here because they are part of writing an entry.
 #![forbid(unsafe_code)]
 
+pub mod codec;
 pub mod entry_numbers;
 pub mod group_commit;
 pub mod jetstream;
 pub mod metrics;
 pub mod participation_log;
+pub mod registrations;
 pub mod relay;
 pub mod secrets;
 pub mod store;

@@ -14,6 +14,8 @@
 //! plain upsert; the projector runner applies each event exactly once and
 //! commits the checkpoint in the same transaction.
 
+pub mod queries;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -306,28 +308,17 @@ impl AnalyticsProjection {
         Ok(())
     }
 
-    /// The draw aggregate's `WinnersDrawn`, read through its payload only
-    /// (`{"WinnersDrawn": {"campaignId", "winners": [...], "drawnAt"}}`), so
-    /// analytics does not depend on the draw's types.
+    /// The draw aggregate's `WinnersDrawn`: how many winners were drawn.
     async fn winners_drawn(
         &self,
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let payload: serde_json::Value = crate::projector::decode(event)?;
-        let body = &payload["WinnersDrawn"];
-        let Some(campaign_id) = body["campaignId"]
-            .as_str()
-            .and_then(|s| Uuid::parse_str(s).ok())
-        else {
-            tracing::warn!(position = %event.position, "WinnersDrawn without a campaignId; ignored by analytics");
+        let Some(record) = crate::draws::recorded_draw(event)? else {
             return Ok(());
         };
-        let winners = body["winners"]
-            .as_array()
-            .map(|w| w.len() as i64)
-            .or_else(|| body["winnerCount"].as_i64())
-            .unwrap_or(0);
+        let campaign_id = record.campaign_id;
+        let winners = record.winners.len() as i64;
         touch_campaign(tx, campaign_id, event.recorded_at).await?;
         sqlx::query("UPDATE analytics_campaigns SET winners_drawn = $2 WHERE campaign_id = $1")
             .bind(campaign_id)

@@ -111,3 +111,55 @@ impl Projection for CampaignsProjection {
         Ok(())
     }
 }
+
+/// Queries of the campaign read model used by background jobs.
+pub mod queries {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use promo_domain::channel::Channel;
+    use sqlx::{PgPool, Row};
+    use uuid::Uuid;
+
+    /// Campaigns whose personal data is still kept although their
+    /// announcement was more than `retention` before `now`, oldest first.
+    pub async fn due_for_erasure(
+        pool: &PgPool,
+        retention: Duration,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT campaign_id FROM campaigns \
+             WHERE personal_data_erased_at IS NULL AND announcement_at IS NOT NULL \
+               AND announcement_at + make_interval(secs => $1) <= $2 \
+             ORDER BY announcement_at LIMIT $3",
+        )
+        .bind(retention.as_secs_f64())
+        .bind(now)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    }
+
+    /// Published campaigns still running after `since`, with their channels.
+    pub async fn running_since(
+        pool: &PgPool,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, Vec<Channel>)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT campaign_id, channels FROM campaigns WHERE published_at IS NOT NULL \
+             AND COALESCE(ended_at, ends_at) > $1",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let channels: serde_json::Value = row.try_get("channels")?;
+                let channels: Vec<Channel> = serde_json::from_value(channels).unwrap_or_default();
+                Ok((row.try_get("campaign_id")?, channels))
+            })
+            .collect()
+    }
+}

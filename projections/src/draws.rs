@@ -102,3 +102,22 @@ impl Projection for DrawsProjection {
         Ok(())
     }
 }
+
+/// Queries of the draw log.
+pub mod queries {
+    use promo_domain::draw::DrawRecord;
+    use sqlx::PgPool;
+    use uuid::Uuid;
+
+    /// The logged draw record of a campaign, if the projection has it yet.
+    pub async fn record(pool: &PgPool, campaign_id: Uuid) -> Result<Option<DrawRecord>, sqlx::Error> {
+        let logged: Option<serde_json::Value> =
+            sqlx::query_scalar("SELECT record FROM draw_logs WHERE campaign_id = $1")
+                .bind(campaign_id)
+                .fetch_optional(pool)
+                .await?;
+        logged
+            .map(|json| serde_json::from_value(json).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()
+    }
+}

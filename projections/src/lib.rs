@@ -7,7 +7,6 @@
 
 pub mod analytics;
 pub mod campaigns;
-pub mod distribution;
 pub mod draws;
 pub mod notifications;
 pub mod participants;

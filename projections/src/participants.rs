@@ -6,6 +6,8 @@
 //! personal data with the campaign key only to mask it. Once a campaign's
 //! key is shredded, rows built from then on show the erased marker.
 
+pub mod queries;
+
 use std::sync::Arc;
 
 use promo_domain::campaign::CampaignEvent;

@@ -23,6 +23,7 @@ use futures::{FutureExt, StreamExt};
 use sqlx::{PgConnection, PgPool, Row};
 use tokio_util::sync::CancellationToken;
 
+use promo_eventstore::codec::Decoded;
 use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames, JetStreamError};
 use promo_eventstore::metrics::{Metrics, ProjectorLabel};
 use promo_eventstore::store::{GlobalPosition, StoredEvent};
@@ -50,9 +51,12 @@ impl ProjectionError {
     }
 }
 
-/// The typed domain event inside an envelope.
-pub fn decode<T: serde::de::DeserializeOwned>(event: &StoredEvent) -> Result<T, ProjectionError> {
-    serde_json::from_str(event.payload.get()).map_err(|e| ProjectionError::undecodable(event, e))
+/// The typed domain event inside an envelope, through the one decoder
+/// (`promo_eventstore::codec`).
+pub fn decode<T: Decoded>(event: &StoredEvent) -> Result<T, ProjectionError> {
+    event
+        .decode_as::<T>()
+        .map_err(|e| ProjectionError::undecodable(event, e))
 }
 
 /// One read model: how an event changes it.

@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use promo_api::BuildOptions;
-use promo_projections::distribution::DeadLetter;
+use promo_application::jobs::distribution::DeadLetter;
 use promo_tests::{eventually, TestApp, TestEnv, SETTLE};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// A clock the test moves by hand.
-fn settable_clock() -> (Arc<Mutex<DateTime<Utc>>>, promo_api::state::Clock) {
+fn settable_clock() -> (Arc<Mutex<DateTime<Utc>>>, promo_application::Clock) {
     let now = Arc::new(Mutex::new(Utc::now()));
     let read = now.clone();
     (now, Arc::new(move || *read.lock().unwrap()))
@@ -313,7 +313,7 @@ async fn channel_statistics_are_collected_with_retries_a_breaker_and_the_last_va
 
     let mut config = env.config();
     let mut settings =
-        promo_api::channel_stats::ChannelStatsSettings::new(format!("http://{fake_addr}"));
+        promo_application::jobs::channel_stats::ChannelStatsSettings::new(format!("http://{fake_addr}"));
     settings.interval = std::time::Duration::from_millis(100);
     settings.timeout = std::time::Duration::from_millis(300);
     settings.retries = 2;

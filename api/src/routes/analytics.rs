@@ -1,4 +1,4 @@
-//! Analytics endpoints (seed 003): the owner records cost and revenue inputs
+//! Analytics endpoints (SPEC "Analytics"): the owner records cost and revenue inputs
 //! and reads the dashboard. The dashboard is served from the analytics read
 //! model only (`analytics_*` tables); no request scans the event store. The
 //! owner check loads the one campaign aggregate by id (see ARCHITECTURE.md).
@@ -13,17 +13,16 @@ use axum::{Json, Router};
 use chrono::{DateTime, TimeDelta, Utc};
 use promo_domain::channel::Channel;
 use promo_domain::entry_number::kst;
-use promo_domain::performance::{
-    percent_bp, roi_bp, CampaignPerformance, Costs, PerformanceCommand,
-};
+use promo_application::{campaigns, performance};
+use promo_domain::performance::{percent_bp, roi_bp, Costs};
+use promo_projections::analytics::queries::{self, DashboardData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Owner;
-use crate::error::{from_aggregate_error, ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{ApiJson, CampaignId};
 use crate::state::AppState;
 
@@ -65,8 +64,8 @@ fn whole_won(value: &Option<Value>, field: &str) -> Result<i64, ApiError> {
         None | Some(Value::Null) => Err(ApiError::validation(field, "is required")),
         Some(Value::Number(n)) => n
             .as_i64()
-            .ok_or_else(|| ApiError::validation(field, "must be a whole number of won")),
-        Some(_) => Err(ApiError::validation(field, "must be a number")),
+            .ok_or_else(|| ApiError::validation(field, "원 단위 정수여야 합니다")),
+        Some(_) => Err(ApiError::validation(field, "숫자여야 합니다")),
     }
 }
 
@@ -100,10 +99,10 @@ fn sales_growth_bp(value: &Option<Value>) -> Result<i64, ApiError> {
         // number, i.e. what the client wrote for any two-decimal percentage.
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(ApiError::validation(FIELD, "must be a number")),
+        Some(_) => return Err(ApiError::validation(FIELD, "숫자여야 합니다")),
     };
     parse_percent_bp(&text).ok_or_else(|| {
-        ApiError::validation(FIELD, "must be a percentage with at most two decimals")
+        ApiError::validation(FIELD, "소수점 둘째 자리까지의 백분율이어야 합니다")
     })
 }
 
@@ -148,22 +147,9 @@ pub async fn record_costs(
     CampaignId(campaign_id): CampaignId,
     ApiJson(body): ApiJson<CostsRequest>,
 ) -> Result<Json<CostsResponse>, ApiError> {
-    state.owned_campaign(campaign_id, &owner).await?;
+    campaigns::owned(&state.app, campaign_id, &owner).await?;
     let costs = body.parse()?;
-    let performance: postgres_es::PostgresCqrs<CampaignPerformance> =
-        postgres_es::postgres_cqrs(state.pool.clone(), vec![], ());
-    performance
-        .execute(
-            &campaign_id.to_string(),
-            PerformanceCommand::RecordCosts {
-                campaign_id,
-                costs,
-                recorded_at: state.now(),
-            },
-        )
-        .await
-        .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
-    state.appended(1);
+    performance::record_costs(&state.app, &owner, campaign_id, costs).await?;
     Ok(Json(CostsResponse {
         event_id: campaign_id,
         prize_cost: costs.prize_cost,
@@ -281,87 +267,33 @@ pub async fn dashboard(
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<Dashboard>, ApiError> {
-    state.owned_campaign(campaign_id, &owner).await?;
-    let mut conn = state.pool.acquire().await?;
-    let totals = sqlx::query(
-        "SELECT target_participants, participants, prize_cost, content_cost, operation_cost, \
-         distribution_cost, expected_revenue, sales_growth_rate_bp, updated_at \
-         FROM analytics_campaigns WHERE campaign_id = $1",
-    )
-    .bind(campaign_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let channel_rows = sqlx::query(
-        "SELECT channel, participants, store_visits, expected_views, impressions, views, clicks \
-         FROM analytics_channels WHERE campaign_id = $1",
-    )
-    .bind(campaign_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let hour_rows = sqlx::query(
-        "SELECT hour, participants FROM analytics_hourly WHERE campaign_id = $1 ORDER BY hour",
-    )
-    .bind(campaign_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    campaigns::owned(&state.app, campaign_id, &owner).await?;
+    let DashboardData {
+        totals,
+        channels: channel_rows,
+        hours,
+    } = queries::dashboard(&state.app.pool, campaign_id).await?;
+    let participants = totals.participants;
+    let target = totals.target_participants;
+    let costs = totals.costs;
+    let updated_at = totals.updated_at;
 
-    let get = |name: &str| -> Result<Option<i64>, sqlx::Error> {
-        match &totals {
-            Some(row) => row.try_get(name),
-            None => Ok(None),
-        }
-    };
-    let participants = get("participants")?.unwrap_or(0);
-    let target = get("target_participants")?.unwrap_or(0);
-    let costs = match (
-        get("prize_cost")?,
-        get("content_cost")?,
-        get("operation_cost")?,
-        get("distribution_cost")?,
-        get("expected_revenue")?,
-        get("sales_growth_rate_bp")?,
-    ) {
-        (Some(p), Some(c), Some(o), Some(d), Some(r), Some(g)) => Some(Costs {
-            prize_cost: p,
-            content_cost: c,
-            operation_cost: o,
-            distribution_cost: d,
-            expected_revenue: r,
-            sales_growth_rate_bp: g,
-        }),
-        _ => None,
-    };
-    let updated_at: Option<DateTime<Utc>> = match &totals {
-        Some(row) => row.try_get("updated_at")?,
-        None => None,
-    };
-
-    let mut channels = channel_rows
-        .iter()
+    let mut channels: Vec<ChannelPerformance> = channel_rows
+        .into_iter()
         .map(|row| {
-            let expected: Option<i64> = row.try_get("expected_views")?;
-            let impressions: Option<i64> = row.try_get("impressions")?;
-            let views: Option<i64> = row.try_get("views")?;
-            let clicks: Option<i64> = row.try_get("clicks")?;
-            let participants: i64 = row.try_get("participants")?;
-            let views = views.or(expected).unwrap_or(0);
-            Ok(ChannelPerformance {
-                channel: row.try_get("channel")?,
-                participants,
-                store_visits: row.try_get("store_visits")?,
-                impressions: impressions.or(expected).unwrap_or(0),
+            let views = row.views.or(row.expected_views).unwrap_or(0);
+            ChannelPerformance {
+                channel: row.channel,
+                participants: row.participants,
+                store_visits: row.store_visits,
+                impressions: row.impressions.or(row.expected_views).unwrap_or(0),
                 views,
-                clicks: clicks.unwrap_or(0),
-                conversion_rate: percent_bp(participants, views).map(percent),
-            })
+                clicks: row.clicks.unwrap_or(0),
+                conversion_rate: percent_bp(row.participants, views).map(percent),
+            }
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
     channels.sort_by_key(|c| channel_order(&c.channel));
-
-    let hours = hour_rows
-        .iter()
-        .map(|row| Ok((row.try_get("hour")?, row.try_get("participants")?)))
-        .collect::<Result<Vec<(DateTime<Utc>, i64)>, sqlx::Error>>()?;
 
     let roi = costs
         .and_then(|c| roi_bp(c.expected_revenue, c.total_cost()))

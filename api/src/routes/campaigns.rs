@@ -1,18 +1,19 @@
 //! Campaign endpoints: create a draft, publish, end, and the public view.
+//! Thin: parse the request, call the campaign use case, shape the answer.
 
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use promo_domain::campaign::{CampaignCommand, PublishDetails, StoreInfo};
+use promo_application::campaigns::{self, CreateDraft};
+use promo_domain::campaign::{PublishDetails, StoreInfo};
 use promo_domain::channel::Channel;
-use promo_domain::draw_protocol;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Owner;
-use crate::error::{from_aggregate_error, ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{ApiJson, CampaignId};
 use crate::state::AppState;
 
@@ -57,38 +58,24 @@ pub async fn create_draft(
     Owner(owner): Owner,
     ApiJson(body): ApiJson<CreateDraftRequest>,
 ) -> Result<Json<DraftResponse>, ApiError> {
-    if let Some(user_id) = &body.user_id {
-        let claimed = match user_id {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        if claimed != owner {
-            return Err(ApiError::forbidden());
-        }
-    }
-    let campaign_id = Uuid::new_v4();
-    state
-        .campaigns
-        .execute(
-            &campaign_id.to_string(),
-            CampaignCommand::CreateDraft {
-                campaign_id,
-                owner_id: owner,
-                objective: body.objective.unwrap_or_default(),
-                store: StoreInfo {
-                    store_name: body.store_name.unwrap_or_default(),
-                    industry: body.industry.unwrap_or_default(),
-                    address: body.address.unwrap_or_default(),
-                },
-                created_at: state.now(),
+    let claimed_user_id = body.user_id.map(|id| match id {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    });
+    let (campaign_id, campaign) = campaigns::create_draft(
+        &state.app,
+        CreateDraft {
+            owner,
+            claimed_user_id,
+            objective: body.objective.unwrap_or_default(),
+            store: StoreInfo {
+                store_name: body.store_name.unwrap_or_default(),
+                industry: body.industry.unwrap_or_default(),
+                address: body.address.unwrap_or_default(),
             },
-        )
-        .await
-        .map_err(|e| {
-            from_aggregate_error(e, || ApiError::internal("fresh campaign id collided"))
-        })?;
-    state.appended(1);
-    let campaign = state.load_campaign(campaign_id).await?;
+        },
+    )
+    .await?;
     Ok(Json(DraftResponse {
         event_draft_id: campaign_id,
         objective: campaign
@@ -129,7 +116,7 @@ pub fn parse_channels(raw: &[String]) -> Result<Vec<Channel>, ApiError> {
         .enumerate()
         .map(|(i, name)| {
             Channel::parse(name)
-                .ok_or_else(|| ApiError::validation(&format!("channels[{i}]"), "unknown channel"))
+                .ok_or_else(|| ApiError::validation(&format!("channels[{i}]"), "알 수 없는 참여 경로입니다"))
         })
         .collect()
 }
@@ -146,37 +133,18 @@ pub async fn publish(
     CampaignId(campaign_id): CampaignId,
     ApiJson(body): ApiJson<PublishRequest>,
 ) -> Result<Json<PublishResponse>, ApiError> {
-    state.owned_campaign(campaign_id, &owner).await?;
     let channels = parse_channels(&body.channels)?;
-    let secrets = state
-        .secrets
-        .ensure(campaign_id)
-        .await
-        .map_err(ApiError::internal)?;
-    let seed_commitment = hex::encode(draw_protocol::commitment(&campaign_id, &secrets.draw_seed));
-    state
-        .campaigns
-        .execute(
-            &campaign_id.to_string(),
-            CampaignCommand::Publish {
-                owner_id: owner,
-                details: PublishDetails {
-                    title: body.title,
-                    prize: body.prize,
-                    starts_at: body.starts_at,
-                    ends_at: body.ends_at,
-                    announcement_at: body.announcement_at,
-                    winner_count: body.winner_count,
-                    channels,
-                    target_participants: body.target_participants,
-                },
-                seed_commitment: seed_commitment.clone(),
-                published_at: state.now(),
-            },
-        )
-        .await
-        .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
-    state.appended(1);
+    let details = PublishDetails {
+        title: body.title,
+        prize: body.prize,
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        announcement_at: body.announcement_at,
+        winner_count: body.winner_count,
+        channels,
+        target_participants: body.target_participants,
+    };
+    let seed_commitment = campaigns::publish(&state.app, &owner, campaign_id, details).await?;
     Ok(Json(PublishResponse {
         event_id: campaign_id,
         status: "ACTIVE",
@@ -202,19 +170,7 @@ pub async fn end(
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<EndResponse>, ApiError> {
-    state.owned_campaign(campaign_id, &owner).await?;
-    state
-        .campaigns
-        .execute(
-            &campaign_id.to_string(),
-            CampaignCommand::End {
-                owner_id: owner,
-                ended_at: state.now(),
-            },
-        )
-        .await
-        .map_err(|e| from_aggregate_error(e, ApiError::concurrent_update))?;
-    state.appended(1);
+    campaigns::end(&state.app, &owner, campaign_id).await?;
     Ok(Json(EndResponse {
         event_id: campaign_id,
         status: "ENDED",
@@ -247,11 +203,11 @@ pub async fn show(
     State(state): State<AppState>,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<CampaignResponse>, ApiError> {
-    let campaign = state.load_campaign(campaign_id).await?;
+    let campaign = campaigns::load(&state.app, campaign_id).await?;
     let details = campaign.details.clone();
     Ok(Json(CampaignResponse {
         event_id: campaign_id,
-        status: campaign.effective_status(state.now()).as_str(),
+        status: campaign.effective_status(state.app.now()).as_str(),
         objective: campaign.objective.map(|o| o.as_str().to_string()),
         store_name: campaign.store.as_ref().map(|s| s.store_name.clone()),
         title: details.as_ref().map(|d| d.title.clone()),

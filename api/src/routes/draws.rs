@@ -1,51 +1,26 @@
-//! The prize draw (seeds 001, 004): the owner draws the winners once, after
-//! the campaign ended; anyone can read the draw log and its entrant list and
-//! re-run the draw with `promo verify`.
-//!
-//! Drawing, step by step:
-//! 1. The owner, the campaign's end and "not drawn yet" are checked first
-//!    (the same pure rule the aggregate applies), before any heavy reading.
-//! 2. Registrations still being written when the campaign was seen ended are
-//!    waited for, then the frozen entrant list is read from the **event
-//!    store** (every `ParticipantRegistered` of the campaign), never from a
-//!    read model that may lag.
-//! 3. The canonical list text is stored in `draw_entrant_lists` under the
-//!    campaign and the list's own SHA-256, *before* the draw is recorded.
-//!    The row is content-addressed, so whatever concurrent or failed attempts
-//!    store beside it, the row named by the recorded `listHash` is exactly
-//!    the list that was hashed; and it exists whenever the event does.
-//! 4. The `Draw` aggregate (id = campaign id) decides and records
-//!    `WinnersDrawn`. The event store's primary key admits one such event per
-//!    campaign: a concurrent loser gets a conflict, reported as `PART_006`.
+//! Draw endpoints: the owner draws the winners once, after the campaign
+//! ended (the `draw_winners` use case, see `promo_application::draws`);
+//! anyone can read the draw log and its entrant list and re-run the draw
+//! with `promo verify` (docs/draw-protocol.md).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, EventStore};
-use futures::TryStreamExt;
-use postgres_es::{PostgresCqrs, PostgresEventRepository};
-use promo_domain::draw::{
-    algorithm_for, canonical_list, ensure_may_draw, CampaignFacts, Draw, DrawCommand, DrawError,
-    DrawRecord, DrawnEntrant, FrozenEntrant, RunDraw,
-};
-use promo_domain::draw_protocol::{self, hex32, CanonicalList};
-use promo_domain::participation::Participation;
-use promo_domain::privacy::SealedPersonalData;
-use promo_projections::participants::masked_personal_data;
+use promo_application::campaigns;
+use promo_application::draws::{self, DrawWinners, Masked};
+use promo_domain::draw::{DrawRecord, DrawnEntrant};
+use promo_eventstore::registrations;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Owner;
-use crate::error::{from_aggregate_error, ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{ApiJson, CampaignId};
 use crate::state::AppState;
 
@@ -55,37 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/events/{event_id}/winners", get(winners))
         .route("/api/v1/events/{event_id}/draw", get(show_draw))
         .route("/api/v1/events/{event_id}/draw/entrants", get(entrant_list))
-}
-
-impl From<DrawError> for ApiError {
-    fn from(error: DrawError) -> Self {
-        let message = error.to_string();
-        match error {
-            DrawError::NotOwner => Self::forbidden(),
-            DrawError::CampaignNotEnded => {
-                Self::new(StatusCode::CONFLICT, "DRAW_NOT_ALLOWED", message)
-            }
-            DrawError::AlreadyDrawn => Self::new(StatusCode::CONFLICT, "PART_006", message),
-            DrawError::InvalidWinnerCount => {
-                Self::validation("winnerCount", "must be between 1 and 1000")
-            }
-            DrawError::NotEnoughEntrants { .. } => {
-                Self::new(StatusCode::BAD_REQUEST, "PART_007", message)
-            }
-            DrawError::SeedCommitmentMismatch
-            | DrawError::InvalidEntrantList(_)
-            | DrawError::OrderingMismatch => Self::internal(message),
-        }
-    }
-}
-
-/// 404 `PART_008`: the campaign has no draw yet.
-pub fn no_draw_yet() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "PART_008",
-        "아직 당첨자 추첨이 진행되지 않았습니다",
-    )
 }
 
 fn entrant_list_path(campaign_id: Uuid) -> String {
@@ -180,55 +124,23 @@ pub async fn draw_winners(
     CampaignId(campaign_id): CampaignId,
     ApiJson(body): ApiJson<DrawRequest>,
 ) -> Result<Json<DrawResponse>, ApiError> {
-    let campaign = state.owned_campaign(campaign_id, &owner).await?;
-    let facts = CampaignFacts::of(campaign_id, &campaign);
-    let now = state.now();
-    ensure_may_draw(
-        &load_draw(&state.pool, campaign_id).await?,
-        &facts,
-        &owner,
-        now,
-    )?;
-
-    let server_seed = state
-        .secrets
-        .get(campaign_id)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::internal(format!("campaign {campaign_id} has no secrets")))?
-        .draw_seed;
-    wait_for_in_flight_writes(&state.pool).await?;
-    let entrants = frozen_entrants(&state.pool, campaign_id).await?;
-    if let Ok(list) = canonical_list(&entrants, algorithm_for(body.visit_bonus)) {
-        store_entrant_list(&state.pool, campaign_id, &list).await?;
-    }
-
-    let run = RunDraw {
-        draw_id: Uuid::new_v4(),
-        requested_by: owner,
-        campaign: facts,
-        winner_count: body.winner_count,
-        visit_bonus: body.visit_bonus,
-        server_seed,
-        entrants,
-        drawn_at: now,
-    };
-    draws(&state.pool)
-        .execute(
-            &campaign_id.to_string(),
-            DrawCommand::RunDraw(Box::new(run)),
-        )
-        .await
-        // Sequence 1 of this campaign's draw was taken by a concurrent request.
-        .map_err(|e| from_aggregate_error(e, || DrawError::AlreadyDrawn.into()))?;
-    state.appended(1);
-
-    let record = load_draw(&state.pool, campaign_id)
-        .await?
-        .record
-        .ok_or_else(|| ApiError::internal("a recorded draw did not load"))?;
-    let ranked: Vec<&DrawnEntrant> = record.winners.iter().chain(&record.alternates).collect();
-    let masked = masked_entrants(&state, campaign_id, &ranked).await?;
+    let record = draws::draw_winners(
+        &state.app,
+        DrawWinners {
+            owner,
+            campaign_id,
+            winner_count: body.winner_count,
+            visit_bonus: body.visit_bonus,
+        },
+    )
+    .await?;
+    let ranked: Vec<Uuid> = record
+        .winners
+        .iter()
+        .chain(&record.alternates)
+        .map(|e| e.participant_id)
+        .collect();
+    let masked = draws::masked_entrants(&state.app, campaign_id, &ranked).await?;
     let named = |entrants: &[DrawnEntrant]| -> Vec<DrawnParticipant> {
         entrants
             .iter()
@@ -258,234 +170,17 @@ pub async fn draw_winners(
     }))
 }
 
-/// The draw's command side, over the shared pool (cheap to build: no IO).
-fn draws(pool: &PgPool) -> PostgresCqrs<Draw> {
-    postgres_es::postgres_cqrs(pool.clone(), vec![], ())
-}
-
-/// The campaign's draw as recorded in the event store (empty if none).
-async fn load_draw(pool: &PgPool, campaign_id: Uuid) -> Result<Draw, ApiError> {
-    PersistedEventStore::<PostgresEventRepository, Draw>::new_event_store(
-        PostgresEventRepository::new(pool.clone()),
-    )
-    .load_aggregate(&campaign_id.to_string())
-    .await
-    .map(|context| context.aggregate)
-    .map_err(|e| from_aggregate_error(e, || ApiError::internal("conflict on load")))
-}
-
-/// How long a draw waits for registrations that were being written when it
-/// saw the campaign ended.
-const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
-
-/// Waits until every transaction of this database that began before now has
-/// finished. Called after the campaign was seen ended: a registration batch
-/// that read the campaign while it was still open may commit a moment later,
-/// and its entrant, told they entered, must be in the frozen list. A batch
-/// beginning later reads the campaign as ended and refuses the entry.
-///
-/// Transaction start times (`pg_stat_activity.xact_start`) are used rather
-/// than transaction ids because a batch has no id until its first write, and
-/// it reads the campaign before writing. Only transactions older than the
-/// horizon are waited for, so steady traffic never holds a draw back; a
-/// transaction open for longer than [`IN_FLIGHT_WAIT`] fails the draw with a
-/// retryable 503 rather than risking an incomplete list.
-async fn wait_for_in_flight_writes(pool: &PgPool) -> Result<(), ApiError> {
-    let horizon: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
-        .fetch_one(pool)
-        .await?;
-    let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
-    loop {
-        let older: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND xact_start < $1",
-        )
-        .bind(horizon)
-        .fetch_one(pool)
-        .await?;
-        if older == 0 {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::unavailable(format!(
-                "{older} transaction(s) older than the draw are still open"
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// The registrations' JSON as cqrs-es stores `ParticipationEvent`.
-const REGISTERED: &str = "payload -> 'ParticipantRegistered'";
-
-/// Every entrant of the campaign, from the event store.
-async fn frozen_entrants(pool: &PgPool, campaign_id: Uuid) -> Result<Vec<FrozenEntrant>, ApiError> {
-    let sql = format!(
-        "SELECT event_version, {REGISTERED} ->> 'pid' AS pid, \
-         ({REGISTERED} ->> 'bonusEntries')::int AS bonus_entries, \
-         ({REGISTERED} ->> 'participantId')::uuid AS participant_id, \
-         {REGISTERED} ->> 'entryNumber' AS entry_number \
-         FROM events WHERE aggregate_type = $1 AND event_type = 'ParticipantRegistered' \
-         AND {REGISTERED} ->> 'campaignId' = $2"
-    );
-    let mut rows = sqlx::query(&sql)
-        .bind(Participation::TYPE)
-        .bind(campaign_id.to_string())
-        .fetch(pool);
-    let mut entrants = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        let version: String = row.try_get("event_version")?;
-        if version != "1" {
-            // A new shape needs teaching here; never draw from a partial list.
-            return Err(ApiError::internal(format!(
-                "ParticipantRegistered version {version} is not readable by the draw"
-            )));
-        }
-        let pid: Option<String> = row.try_get("pid")?;
-        let pid = pid
-            .as_deref()
-            .and_then(draw_protocol::parse_hex32)
-            .ok_or_else(|| ApiError::internal("a registration has a malformed pid"))?;
-        let bonus_entries: Option<i32> = row.try_get("bonus_entries")?;
-        let bonus_entries = bonus_entries
-            .and_then(|b| u8::try_from(b).ok())
-            .ok_or_else(|| ApiError::internal("a registration has malformed bonus entries"))?;
-        let participant_id: Option<Uuid> = row.try_get("participant_id")?;
-        let entry_number: Option<String> = row.try_get("entry_number")?;
-        let (Some(participant_id), Some(entry_number)) = (participant_id, entry_number) else {
-            return Err(ApiError::internal(
-                "a registration lacks its participant id or entry number",
-            ));
-        };
-        entrants.push(FrozenEntrant {
-            pid,
-            bonus_entries,
-            participant_id,
-            entry_number,
-        });
-    }
-    Ok(entrants)
-}
-
-/// Stores the list text under its own hash (idempotent).
-async fn store_entrant_list(
-    pool: &PgPool,
-    campaign_id: Uuid,
-    list: &CanonicalList,
-) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO draw_entrant_lists (campaign_id, list_hash, list_text) VALUES ($1, $2, $3) \
-         ON CONFLICT (campaign_id, list_hash) DO NOTHING",
-    )
-    .bind(campaign_id)
-    .bind(hex32(&list.hash()))
-    .bind(list.text())
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Masked name and phone of a participant.
-struct Masked {
-    name: String,
-    phone: String,
-}
-
 fn drawn_participant(entrant: &DrawnEntrant, masked: &HashMap<Uuid, Masked>) -> DrawnParticipant {
-    let (name, phone_number) = masked
+    let Masked { name, phone } = masked
         .get(&entrant.participant_id)
-        .map(|m| (m.name.clone(), m.phone.clone()))
+        .cloned()
         .unwrap_or_default();
     DrawnParticipant {
         rank: entrant.rank,
         participant_id: entrant.participant_id,
         entry_number: entrant.entry_number.clone(),
         name,
-        phone_number,
-    }
-}
-
-/// Masked personal data of the given participants: from the participant
-/// list read model, and for any it does not hold yet, opened from their
-/// sealed registration in the event store and masked the same way.
-async fn masked_entrants(
-    state: &AppState,
-    campaign_id: Uuid,
-    entrants: &[&DrawnEntrant],
-) -> Result<HashMap<Uuid, Masked>, ApiError> {
-    let ids: Vec<Uuid> = entrants.iter().map(|e| e.participant_id).collect();
-    let mut masked: HashMap<Uuid, Masked> = sqlx::query(
-        "SELECT participant_id, name_masked, phone_masked FROM participants \
-         WHERE campaign_id = $1 AND participant_id = ANY($2)",
-    )
-    .bind(campaign_id)
-    .bind(&ids)
-    .fetch_all(&state.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok((
-            row.try_get("participant_id")?,
-            Masked {
-                name: row.try_get("name_masked")?,
-                phone: row.try_get("phone_masked")?,
-            },
-        ))
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
-
-    let missing: Vec<String> = ids
-        .iter()
-        .filter(|id| !masked.contains_key(id))
-        .map(Uuid::to_string)
-        .collect();
-    if missing.is_empty() {
-        return Ok(masked);
-    }
-    let sql = format!(
-        "SELECT ({REGISTERED} ->> 'participantId')::uuid AS participant_id, \
-         {REGISTERED} -> 'personalData' AS sealed FROM events \
-         WHERE aggregate_type = $1 AND event_type = 'ParticipantRegistered' \
-         AND {REGISTERED} ->> 'campaignId' = $2 AND {REGISTERED} ->> 'participantId' = ANY($3)"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(Participation::TYPE)
-        .bind(campaign_id.to_string())
-        .bind(&missing)
-        .fetch_all(&state.pool)
-        .await?;
-    for row in rows {
-        let participant_id: Uuid = row.try_get("participant_id")?;
-        let sealed: serde_json::Value = row.try_get("sealed")?;
-        let sealed: SealedPersonalData =
-            serde_json::from_value(sealed).map_err(ApiError::internal)?;
-        let opened = masked_personal_data(&state.secrets, campaign_id, participant_id, &sealed)
-            .await
-            .map_err(ApiError::internal)?;
-        masked.insert(
-            participant_id,
-            Masked {
-                name: opened.name,
-                phone: opened.phone,
-            },
-        );
-    }
-    Ok(masked)
-}
-
-/// The recorded draw: from the draw log read model, or, while that has not
-/// caught up yet, from the event store. `None` if there is no draw.
-async fn draw_record(pool: &PgPool, campaign_id: Uuid) -> Result<Option<DrawRecord>, ApiError> {
-    let logged: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT record FROM draw_logs WHERE campaign_id = $1")
-            .bind(campaign_id)
-            .fetch_optional(pool)
-            .await?;
-    match logged {
-        Some(json) => serde_json::from_value(json)
-            .map(Some)
-            .map_err(ApiError::internal),
-        None => Ok(load_draw(pool, campaign_id).await?.record),
+        phone_number: phone,
     }
 }
 
@@ -524,12 +219,10 @@ pub async fn winners(
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<WinnersResponse>, ApiError> {
-    state.owned_campaign(campaign_id, &owner).await?;
-    let record = draw_record(&state.pool, campaign_id)
-        .await?
-        .ok_or_else(no_draw_yet)?;
-    let winners: Vec<&DrawnEntrant> = record.winners.iter().collect();
-    let masked = masked_entrants(&state, campaign_id, &winners).await?;
+    campaigns::owned(&state.app, campaign_id, &owner).await?;
+    let record = draws::require_record(&state.app, campaign_id).await?;
+    let ids: Vec<Uuid> = record.winners.iter().map(|w| w.participant_id).collect();
+    let masked = draws::masked_entrants(&state.app, campaign_id, &ids).await?;
     Ok(Json(WinnersResponse {
         winners: record
             .winners
@@ -645,10 +338,8 @@ pub async fn show_draw(
     State(state): State<AppState>,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<DrawLogResponse>, ApiError> {
-    state.load_campaign(campaign_id).await?;
-    let record = draw_record(&state.pool, campaign_id)
-        .await?
-        .ok_or_else(no_draw_yet)?;
+    campaigns::load(&state.app, campaign_id).await?;
+    let record = draws::require_record(&state.app, campaign_id).await?;
     Ok(Json(DrawLogResponse::from(&record)))
 }
 
@@ -663,18 +354,12 @@ pub async fn entrant_list(
     State(state): State<AppState>,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Response, ApiError> {
-    state.load_campaign(campaign_id).await?;
-    let record = draw_record(&state.pool, campaign_id)
-        .await?
-        .ok_or_else(no_draw_yet)?;
-    let text: String = sqlx::query_scalar(
-        "SELECT list_text FROM draw_entrant_lists WHERE campaign_id = $1 AND list_hash = $2",
-    )
-    .bind(campaign_id)
-    .bind(&record.list_hash)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| {
+    campaigns::load(&state.app, campaign_id).await?;
+    let record = draws::require_record(&state.app, campaign_id).await?;
+    let text = registrations::entrant_list_text(&state.app.pool, campaign_id, &record.list_hash)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
         ApiError::internal(format!(
             "entrant list {} of campaign {campaign_id} is missing",
             record.list_hash
@@ -696,7 +381,7 @@ pub async fn entrant_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use promo_domain::draw_protocol::{Algorithm, PublishedDraw};
+    use promo_domain::draw_protocol::{hex32, Algorithm, PublishedDraw};
 
     fn record() -> DrawRecord {
         let pid = |b: u8| hex32(&[b; 32]);

@@ -51,6 +51,6 @@ impl<S: Send + Sync> FromRequestParts<S> for CampaignId {
             axum::extract::Path::<String>::from_request_parts(parts, state).await?;
         Uuid::parse_str(&raw)
             .map(CampaignId)
-            .map_err(|_| ApiError::campaign_not_found())
+            .map_err(|_| ApiError::CampaignNotFound)
     }
 }

@@ -27,7 +27,7 @@ pub async fn health() -> impl IntoResponse {
     responses((status = 200, description = "ready"), (status = 503, description = "a dependency is down")))]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let database = sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.pool)
+        .fetch_one(&state.app.pool)
         .await
         .is_ok();
     let nats = state.nats.connection_state() == async_nats::connection::State::Connected;
@@ -54,6 +54,6 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.encode(),
+        state.app.metrics.encode(),
     )
 }

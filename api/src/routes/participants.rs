@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use promo_domain::channel::Channel;
 use serde::{Deserialize, Serialize};
-use sqlx::{Postgres, QueryBuilder, Row};
+use promo_application::campaigns;
+use promo_projections::participants::queries::{self, Filters, ParticipantRow};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -47,20 +48,12 @@ pub struct ListQuery {
     pub q: Option<String>,
 }
 
-#[derive(Debug, Default)]
-struct Filters {
-    channel: Option<Channel>,
-    store_visited: Option<bool>,
-    is_winner: Option<bool>,
-    q: Option<String>,
-}
-
 fn parse_bool(value: &Option<String>, field: &str) -> Result<Option<bool>, ApiError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
-        Some(_) => Err(ApiError::validation(field, "must be true or false")),
+        Some(_) => Err(ApiError::validation(field, "true 또는 false여야 합니다")),
     }
 }
 
@@ -77,69 +70,31 @@ fn parse_number(
             Ok(n) if (min..=max).contains(&n) => Ok(n),
             _ => Err(ApiError::validation(
                 field,
-                format!("must be a whole number from {min} to {max}"),
+                format!("{min} 이상 {max} 이하의 정수여야 합니다"),
             )),
         },
     }
 }
 
-impl Filters {
-    fn parse(query: &ListQuery) -> Result<Self, ApiError> {
-        let channel = match query.channel.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => Some(
-                Channel::parse(raw)
-                    .ok_or_else(|| ApiError::validation("channel", "unknown channel"))?,
-            ),
-        };
-        let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-        if q.is_some_and(|q| q.chars().count() > 50) {
-            return Err(ApiError::validation("q", "must be at most 50 characters"));
-        }
-        Ok(Self {
-            channel,
-            store_visited: parse_bool(&query.store_visited, "storeVisited")?,
-            is_winner: parse_bool(&query.is_winner, "isWinner")?,
-            q: q.map(str::to_string),
-        })
+/// The list's filters, parsed; errors name the field.
+fn parse_filters(query: &ListQuery) -> Result<Filters, ApiError> {
+    let channel = match query.channel.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            Channel::parse(raw)
+                .ok_or_else(|| ApiError::validation("channel", "알 수 없는 참여 경로입니다"))?,
+        ),
+    };
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 50) {
+        return Err(ApiError::validation("q", "50자 이하여야 합니다"));
     }
-
-    fn is_empty(&self) -> bool {
-        self.channel.is_none()
-            && self.store_visited.is_none()
-            && self.is_winner.is_none()
-            && self.q.is_none()
-    }
-
-    fn push_where(&self, builder: &mut QueryBuilder<'_, Postgres>, campaign_id: Uuid) {
-        builder.push(" WHERE campaign_id = ").push_bind(campaign_id);
-        if let Some(channel) = self.channel {
-            builder.push(" AND channel = ").push_bind(channel.as_str());
-        }
-        if let Some(visited) = self.store_visited {
-            builder.push(" AND store_visited = ").push_bind(visited);
-        }
-        if let Some(winner) = self.is_winner {
-            builder.push(" AND is_winner = ").push_bind(winner);
-        }
-        if let Some(q) = &self.q {
-            let escaped = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let initial: String = q.chars().take(1).collect();
-            builder
-                .push(" AND (entry_number ILIKE ")
-                .push_bind(format!("%{escaped}%"))
-                .push(" OR phone_last4 = ")
-                .push_bind(q.clone())
-                .push(" OR (char_length(")
-                .push_bind(q.clone())
-                .push(") = 1 AND left(name_masked, 1) = ")
-                .push_bind(initial)
-                .push("))");
-        }
-    }
+    Ok(Filters {
+        channel,
+        store_visited: parse_bool(&query.store_visited, "storeVisited")?,
+        is_winner: parse_bool(&query.is_winner, "isWinner")?,
+        q: q.map(str::to_string),
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,24 +123,19 @@ pub struct ParticipantPage {
     pub size: i64,
 }
 
-const COLUMNS: &str =
-    "participant_id, entry_number, name_masked, phone_masked, channel, store_visited, \
-                       bonus_entries, participated_at, is_winner, winner_rank";
-const NEWEST_FIRST: &str = " ORDER BY participated_at DESC, participant_id DESC";
-
-fn item(row: &sqlx::postgres::PgRow) -> Result<ParticipantItem, sqlx::Error> {
-    Ok(ParticipantItem {
-        participant_id: row.try_get("participant_id")?,
-        entry_number: row.try_get("entry_number")?,
-        name: row.try_get("name_masked")?,
-        phone_number: row.try_get("phone_masked")?,
-        channel: row.try_get("channel")?,
-        store_visited: row.try_get("store_visited")?,
-        bonus_entries: row.try_get("bonus_entries")?,
-        participated_at: row.try_get("participated_at")?,
-        is_winner: row.try_get("is_winner")?,
-        winner_rank: row.try_get("winner_rank")?,
-    })
+fn item(row: ParticipantRow) -> ParticipantItem {
+    ParticipantItem {
+        participant_id: row.participant_id,
+        entry_number: row.entry_number,
+        name: row.name_masked,
+        phone_number: row.phone_masked,
+        channel: row.channel,
+        store_visited: row.store_visited,
+        bonus_entries: row.bonus_entries,
+        participated_at: row.participated_at,
+        is_winner: row.is_winner,
+        winner_rank: row.winner_rank,
+    }
 }
 
 /// Participants of a campaign, newest first, masked (owner only).
@@ -201,31 +151,10 @@ pub async fn list(
 ) -> Result<Json<ParticipantPage>, ApiError> {
     let page = parse_number(&query.page, "page", 1, 1, 1_000_000)?;
     let size = parse_number(&query.size, "size", 20, 1, MAX_PAGE_SIZE)?;
-    let filters = Filters::parse(&query)?;
-    state.owned_campaign(campaign_id, &owner).await?;
-
-    let mut select = QueryBuilder::new(format!("SELECT {COLUMNS} FROM participants"));
-    filters.push_where(&mut select, campaign_id);
-    select
-        .push(NEWEST_FIRST)
-        .push(" LIMIT ")
-        .push_bind(size)
-        .push(" OFFSET ")
-        .push_bind((page - 1) * size);
-    let rows = select.build().fetch_all(&state.pool).await?;
-    let participants = rows.iter().map(item).collect::<Result<Vec<_>, _>>()?;
-
-    let total_count: i64 = if filters.is_empty() {
-        sqlx::query_scalar("SELECT total FROM participant_counts WHERE campaign_id = $1")
-            .bind(campaign_id)
-            .fetch_optional(&state.pool)
-            .await?
-            .unwrap_or(0)
-    } else {
-        let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
-        filters.push_where(&mut count, campaign_id);
-        count.build_query_scalar().fetch_one(&state.pool).await?
-    };
+    let filters = parse_filters(&query)?;
+    campaigns::owned(&state.app, campaign_id, &owner).await?;
+    let (rows, total_count) = queries::page(&state.app.pool, campaign_id, &filters, page, size).await?;
+    let participants = rows.into_iter().map(item).collect();
     Ok(Json(ParticipantPage {
         participants,
         total_count,
@@ -277,19 +206,17 @@ pub async fn export_csv(
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Response, ApiError> {
-    state.owned_campaign(campaign_id, &owner).await?;
+    campaigns::owned(&state.app, campaign_id, &owner).await?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
-    let pool = state.pool.clone();
+    let pool = state.app.pool.clone();
     tokio::spawn(async move {
         if sender.send(Ok(CSV_HEADER.to_string())).await.is_err() {
             return;
         }
-        let sql =
-            format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1{NEWEST_FIRST}");
-        let mut rows = sqlx::query(&sql).bind(campaign_id).fetch(&pool);
+        let mut rows = queries::all(&pool, campaign_id);
         let mut chunk = String::with_capacity(64 * 1024);
         while let Some(row) = rows.next().await {
-            let line = row.and_then(|r| item(&r)).map(|p| csv_line(&p));
+            let line = row.map(|r| csv_line(&item(r)));
             match line {
                 Ok(line) => chunk.push_str(&line),
                 Err(error) => {

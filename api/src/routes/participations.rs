@@ -1,27 +1,15 @@
 //! `POST /api/v1/participations`: a customer enters a campaign.
 //!
-//! The request is parsed into domain types, the personal data is sealed
-//! under the campaign key, and the participation aggregate, whose id is the
-//! entrant's pseudonymous id, is appended. Two racing requests for the same
-//! phone collide on the event store's primary key: one wins, the other gets
-//! `PART_001`.
+//! Thin: the body goes to the `enter` use case (which parses it into domain
+//! types, seals the personal data and appends through group commit) and its
+//! receipt or error is mapped to HTTP.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use promo_domain::channel::Channel;
-use promo_domain::entrant::{EntrantName, PhoneNumber};
-use promo_domain::participation::{
-    ensure_entry_window_open, ParticipationError, RegisterParticipant,
-};
-use promo_domain::privacy::{self, PersonalData};
-use promo_domain::{entry_number, participation};
-use promo_eventstore::group_commit::RegistrationError;
-use promo_eventstore::metrics::OutcomeLabel;
-use promo_eventstore::participation_log::Attempt;
-use promo_eventstore::secrets::random_bytes;
+use promo_application::participation::{self, EntryForm};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -29,8 +17,6 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::ApiJson;
 use crate::state::AppState;
-
-pub const THANK_YOU: &str = "이벤트에 참여해주셔서 감사합니다";
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/participations", post(participate))
@@ -65,44 +51,6 @@ pub struct ParticipationResponse {
     pub message: &'static str,
 }
 
-/// Parsed, valid input.
-struct Entry {
-    campaign_id: Uuid,
-    name: EntrantName,
-    phone: PhoneNumber,
-    channel: Channel,
-    store_visited: bool,
-    agree_privacy: bool,
-    agree_marketing: bool,
-}
-
-fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str, ApiError> {
-    value
-        .as_deref()
-        .ok_or_else(|| ApiError::validation(field, "is required"))
-}
-
-fn parse(body: &ParticipationRequest) -> Result<Entry, ApiError> {
-    let campaign_id = Uuid::parse_str(required(&body.event_id, "eventId")?.trim())
-        .map_err(|_| ApiError::validation("eventId", "must be an event id"))?;
-    let name = EntrantName::parse(required(&body.name, "name")?)?;
-    let phone = PhoneNumber::parse(required(&body.phone_number, "phoneNumber")?)?;
-    let channel = Channel::parse(required(&body.channel, "channel")?.trim())
-        .ok_or_else(|| ApiError::validation("channel", "unknown channel"))?;
-    if !body.agree_privacy {
-        return Err(ParticipationError::PrivacyConsentRequired.into());
-    }
-    Ok(Entry {
-        campaign_id,
-        name,
-        phone,
-        channel,
-        store_visited: body.store_visited,
-        agree_privacy: body.agree_privacy,
-        agree_marketing: body.agree_marketing,
-    })
-}
-
 /// Enters a campaign (public, no login). One entry per phone number per campaign.
 #[utoipa::path(post, path = "/api/v1/participations", tag = "participations", request_body = ParticipationRequest,
     responses((status = 201, body = ParticipationResponse),
@@ -116,117 +64,29 @@ pub async fn participate(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ParticipationRequest>,
 ) -> Result<(StatusCode, Json<ParticipationResponse>), ApiError> {
-    let now = state.now();
-    let result = register(&state, &body, now).await;
-    let outcome = match &result {
-        Ok(_) => "ACCEPTED",
-        Err(e) => e.code,
-    };
-    state
-        .metrics
-        .participations
-        .get_or_create(&OutcomeLabel {
-            outcome: outcome.to_string(),
-        })
-        .inc();
-    state.participation_log.record(Attempt {
-        attempted_at: now,
-        campaign_id: body
-            .event_id
-            .as_deref()
-            .and_then(|id| Uuid::parse_str(id.trim()).ok()),
-        channel: body
-            .channel
-            .as_deref()
-            .and_then(Channel::parse)
-            .map(|c| c.as_str().to_string()),
+    let form = EntryForm {
+        event_id: body.event_id,
+        name: body.name,
+        phone_number: body.phone_number,
+        channel: body.channel,
+        store_visited: body.store_visited,
+        agree_privacy: body.agree_privacy,
+        agree_marketing: body.agree_marketing,
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
-        outcome: outcome.to_string(),
-    });
-    result.map(|response| (StatusCode::CREATED, Json(response)))
-}
-
-async fn register(
-    state: &AppState,
-    body: &ParticipationRequest,
-    now: DateTime<Utc>,
-) -> Result<ParticipationResponse, ApiError> {
-    let entry = parse(body)?;
-    let campaign = state.load_active_campaign_cached(entry.campaign_id).await?;
-    let window = campaign
-        .entry_window()
-        .ok_or(ApiError::from(ParticipationError::CampaignNotOpen))?;
-    // Checked here too (the aggregate checks again) so a refused entry does
-    // not consume an entry number or a key lookup.
-    ensure_entry_window_open(&window, now)?;
-    let secrets = state
-        .secrets
-        .get(entry.campaign_id)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::internal("published campaign without secrets"))?;
-    let Some(data_secret) = secrets.data.as_ref() else {
-        // Personal data of this campaign was destroyed: it takes no entries.
-        return Err(ParticipationError::CampaignEnded.into());
     };
-    let pid = privacy::pseudonymous_id(
-        &data_secret.pid_key(),
-        entry.campaign_id,
-        entry.phone.as_str(),
-    );
-    let aggregate_id = hex::encode(pid);
-
-    let participant_id = Uuid::new_v4();
-    let day = entry_number::entry_day(now);
-    let sequence = state.entry_numbers.next(entry.campaign_id, day).await?;
-    let nonce = random_bytes::<12>().map_err(ApiError::internal)?;
-    let sealed = privacy::seal(
-        &data_secret.data_key(),
-        nonce,
-        participant_id,
-        &PersonalData {
-            name: entry.name.as_str().to_string(),
-            phone: entry.phone.as_str().to_string(),
-        },
-    );
-    let entry_number = entry_number::format(entry.campaign_id, day, sequence);
-    let command = RegisterParticipant {
-        participant_id,
-        campaign_id: entry.campaign_id,
-        pid: aggregate_id.clone(),
-        entry_number: entry_number.clone(),
-        channel: entry.channel,
-        store_visited: entry.store_visited,
-        agree_privacy: entry.agree_privacy,
-        agree_marketing: entry.agree_marketing,
-        personal_data: sealed,
-        campaign: window,
-        registered_at: now,
-    };
-    // Group-committed; the store's primary key decides duplicates, also
-    // between racing requests for the same phone.
-    state
-        .registrations
-        .register(command)
-        .await
-        .map_err(|e| match e {
-            RegistrationError::Rule(rule) => ApiError::from(rule),
-            RegistrationError::CampaignNotFound => ApiError::campaign_not_found(),
-            RegistrationError::Unavailable(detail) => ApiError::unavailable(detail),
-        })?;
-    Ok(ParticipationResponse {
-        participant_id,
-        entry_number,
-        event_id: entry.campaign_id,
-        bonus_entries: participation::bonus_entries(entry.store_visited),
-        announcement_at: campaign
-            .details
-            .as_ref()
-            .map(|d| d.announcement_at)
-            .unwrap_or(now),
-        message: THANK_YOU,
-    })
+    let receipt = participation::enter(&state.app, form, |e| ApiError::code_of(e)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ParticipationResponse {
+            participant_id: receipt.participant_id,
+            entry_number: receipt.entry_number,
+            event_id: receipt.campaign_id,
+            bonus_entries: receipt.bonus_entries,
+            announcement_at: receipt.announcement_at,
+            message: receipt.message,
+        }),
+    ))
 }

@@ -20,18 +20,17 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, message::AckKind, stream};
 use chrono::{DateTime, Utc};
-use cqrs_es::AggregateError;
 use futures::StreamExt;
-use postgres_es::PostgresCqrs;
 use promo_domain::channel::Channel;
-use promo_domain::performance::{CampaignPerformance, DistributedChannel, PerformanceCommand};
+use promo_domain::performance::{DistributedChannel, PerformanceCommand};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use promo_eventstore::jetstream::EventStreamNames;
+
+use crate::context::App;
+use crate::performance::{record_distribution_report, ReportOutcome};
 
 pub const CONSUMER: &str = "distribution-completed";
 const ACK_WAIT: Duration = Duration::from_secs(30);
@@ -118,37 +117,23 @@ pub async fn ensure_distribution_stream(
     .await
 }
 
-/// What became of one message.
-enum Outcome {
-    Recorded,
-    DeadLettered(String),
-    Retry(String),
-}
 
 pub struct DistributionConsumer {
-    pub pool: PgPool,
+    pub app: Arc<App>,
     pub jetstream: jetstream::Context,
     pub names: EventStreamNames,
-    /// Wakes the relay after an append.
-    pub wakeup: Arc<Notify>,
 }
 
 impl DistributionConsumer {
     /// Runs until cancelled, restarting with backoff after any error.
     pub async fn run(self, cancel: CancellationToken) {
-        let cqrs: PostgresCqrs<CampaignPerformance> =
-            postgres_es::postgres_cqrs(self.pool.clone(), vec![], ());
         promo_eventstore::supervise::restart_on_error("distribution consumer", &cancel, || {
-            self.consume(&cqrs, &cancel)
+            self.consume(&cancel)
         })
         .await;
     }
 
-    async fn consume(
-        &self,
-        cqrs: &PostgresCqrs<CampaignPerformance>,
-        cancel: &CancellationToken,
-    ) -> Result<(), String> {
+    async fn consume(&self, cancel: &CancellationToken) -> Result<(), String> {
         let stream = ensure_distribution_stream(&self.jetstream, &self.names)
             .await
             .map_err(|e| e.to_string())?;
@@ -175,10 +160,10 @@ impl DistributionConsumer {
             let message = next
                 .ok_or_else(|| "message stream ended".to_string())?
                 .map_err(|e| e.to_string())?;
-            let outcome = self.record(cqrs, &message.payload).await;
+            let outcome = self.record(&message.payload).await;
             let ack = match outcome {
-                Outcome::Recorded => AckKind::Ack,
-                Outcome::DeadLettered(reason) => match self.dead_letter(&message, &reason).await {
+                ReportOutcome::Recorded => AckKind::Ack,
+                ReportOutcome::Rejected(reason) => match self.dead_letter(&message, &reason).await {
                     Ok(()) => {
                         tracing::warn!(%reason, "distribution report dead-lettered");
                         AckKind::Term
@@ -188,7 +173,7 @@ impl DistributionConsumer {
                         AckKind::Nak(Some(RETRY))
                     }
                 },
-                Outcome::Retry(error) => {
+                ReportOutcome::Retry(error) => {
                     tracing::warn!(%error, "recording a distribution report failed; retrying");
                     AckKind::Nak(Some(RETRY))
                 }
@@ -199,37 +184,12 @@ impl DistributionConsumer {
         }
     }
 
-    async fn record(&self, cqrs: &PostgresCqrs<CampaignPerformance>, payload: &[u8]) -> Outcome {
-        let (campaign_id, command) = match parse_report(payload) {
-            Ok(parsed) => parsed,
-            Err(reason) => return Outcome::DeadLettered(reason),
-        };
-        // The campaign must exist: one primary-key lookup in the event store.
-        let exists: Result<bool, sqlx::Error> = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'Campaign' \
-             AND aggregate_id = $1 AND sequence = 1)",
-        )
-        .bind(campaign_id.to_string())
-        .fetch_one(&self.pool)
-        .await;
-        match exists {
-            Ok(true) => {}
-            Ok(false) => {
-                return Outcome::DeadLettered(format!("eventId: unknown campaign {campaign_id}"))
+    async fn record(&self, payload: &[u8]) -> ReportOutcome {
+        match parse_report(payload) {
+            Ok((campaign_id, report)) => {
+                record_distribution_report(&self.app, campaign_id, report).await
             }
-            Err(error) => return Outcome::Retry(error.to_string()),
-        }
-        match cqrs.execute(&campaign_id.to_string(), command).await {
-            Ok(()) => {
-                self.wakeup.notify_one();
-                Outcome::Recorded
-            }
-            Err(AggregateError::UserError(rule)) => Outcome::DeadLettered(rule.to_string()),
-            Err(AggregateError::DeserializationError(error)) => {
-                Outcome::DeadLettered(format!("stored events do not decode: {error}"))
-            }
-            Err(AggregateError::AggregateConflict) => Outcome::Retry("concurrent update".into()),
-            Err(error) => Outcome::Retry(error.to_string()),
+            Err(reason) => ReportOutcome::Rejected(reason),
         }
     }
 

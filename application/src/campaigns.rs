@@ -1,0 +1,142 @@
+//! Campaign use cases: create a draft, publish it (committing to the draw
+//! seed), end it; and reading a campaign from the event store for the rules
+//! that need it now (ownership, the entry window).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use promo_domain::campaign::{Campaign, CampaignCommand, CampaignStatus, PublishDetails, StoreInfo};
+use promo_domain::draw_protocol;
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+use crate::context::App;
+use crate::error::{AppError, AppResult};
+
+/// The campaign as stored; 404 when there is none.
+pub async fn load(app: &App, campaign_id: Uuid) -> AppResult<Campaign> {
+    let campaign: Campaign = app.load(&campaign_id.to_string()).await?;
+    if !campaign.exists() {
+        return Err(AppError::CampaignNotFound);
+    }
+    Ok(campaign)
+}
+
+/// The campaign, if `owner` owns it: not found, or not the owner.
+pub async fn owned(app: &App, campaign_id: Uuid, owner: &str) -> AppResult<Campaign> {
+    let campaign = load(app, campaign_id).await?;
+    if campaign.owner_id != owner {
+        return Err(AppError::NotOwner);
+    }
+    Ok(campaign)
+}
+
+/// How long the entry path may trust a cached ACTIVE campaign.
+pub const CAMPAIGN_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// ACTIVE campaigns for the entry path's early checks only: the batch
+/// transaction re-reads the campaign and decides.
+#[derive(Default)]
+pub(crate) struct CampaignCache {
+    entries: RwLock<HashMap<Uuid, (Instant, Arc<Campaign>)>>,
+}
+
+/// Like [`load`], but an ACTIVE campaign may come from a cache up to
+/// [`CAMPAIGN_CACHE_TTL`] old.
+pub async fn load_active_cached(app: &App, campaign_id: Uuid) -> AppResult<Arc<Campaign>> {
+    let cache = &app.campaign_cache;
+    if let Some((at, campaign)) = cache.entries.read().await.get(&campaign_id) {
+        if at.elapsed() < CAMPAIGN_CACHE_TTL {
+            return Ok(campaign.clone());
+        }
+    }
+    let campaign = Arc::new(load(app, campaign_id).await?);
+    if campaign.status == CampaignStatus::Active {
+        let mut entries = cache.entries.write().await;
+        if entries.len() > 10_000 {
+            entries.retain(|_, (at, _)| at.elapsed() < CAMPAIGN_CACHE_TTL);
+        }
+        entries.insert(campaign_id, (Instant::now(), campaign.clone()));
+    }
+    Ok(campaign)
+}
+
+/// `CreateDraft`: a new campaign with its objective and store.
+pub struct CreateDraft {
+    pub owner: String,
+    /// The `userId` the request named, if any: it must be the owner.
+    pub claimed_user_id: Option<String>,
+    pub objective: String,
+    pub store: StoreInfo,
+}
+
+#[tracing::instrument(skip_all, fields(owner = %input.owner))]
+/// Returns the new campaign's id and state.
+pub async fn create_draft(app: &App, input: CreateDraft) -> AppResult<(Uuid, Campaign)> {
+    if input
+        .claimed_user_id
+        .as_ref()
+        .is_some_and(|claimed| *claimed != input.owner)
+    {
+        return Err(AppError::NotOwner);
+    }
+    let campaign_id = Uuid::new_v4();
+    app.commands
+        .campaign(
+            campaign_id,
+            CampaignCommand::CreateDraft {
+                campaign_id,
+                owner_id: input.owner,
+                objective: input.objective,
+                store: input.store,
+                created_at: app.now(),
+            },
+        )
+        .await
+        .map_err(|e| AppError::from_aggregate(e, || AppError::internal("fresh campaign id collided")))?;
+    Ok((campaign_id, load(app, campaign_id).await?))
+}
+
+/// Publishing opens the campaign for entries and returns the seed
+/// commitment it recorded.
+#[tracing::instrument(skip_all, fields(%campaign_id))]
+pub async fn publish(
+    app: &App,
+    owner: &str,
+    campaign_id: Uuid,
+    details: PublishDetails,
+) -> AppResult<String> {
+    owned(app, campaign_id, owner).await?;
+    let secrets = app.secrets.ensure(campaign_id).await.map_err(AppError::internal)?;
+    let seed_commitment = hex::encode(draw_protocol::commitment(&campaign_id, &secrets.draw_seed));
+    app.commands
+        .campaign(
+            campaign_id,
+            CampaignCommand::Publish {
+                owner_id: owner.to_string(),
+                details,
+                seed_commitment: seed_commitment.clone(),
+                published_at: app.now(),
+            },
+        )
+        .await
+        .map_err(|e| AppError::from_aggregate(e, || AppError::ConcurrentUpdate))?;
+    Ok(seed_commitment)
+}
+
+/// Ends an active campaign early; ending twice is harmless.
+#[tracing::instrument(skip_all, fields(%campaign_id))]
+pub async fn end(app: &App, owner: &str, campaign_id: Uuid) -> AppResult<()> {
+    owned(app, campaign_id, owner).await?;
+    app.commands
+        .campaign(
+            campaign_id,
+            CampaignCommand::End {
+                owner_id: owner.to_string(),
+                ended_at: app.now(),
+            },
+        )
+        .await
+        .map_err(|e| AppError::from_aggregate(e, || AppError::ConcurrentUpdate))
+}

@@ -1,0 +1,180 @@
+//! Queries of the participant list: a filtered page newest first with its
+//! total, every row for the export, and masked names of given participants.
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use promo_domain::channel::Channel;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+/// The list's filters, parsed.
+#[derive(Debug, Default, Clone)]
+pub struct Filters {
+    pub channel: Option<Channel>,
+    pub store_visited: Option<bool>,
+    pub is_winner: Option<bool>,
+    /// Entry number fragment, last 4 phone digits, or a name's initial.
+    pub q: Option<String>,
+}
+
+impl Filters {
+    fn is_empty(&self) -> bool {
+        self.channel.is_none()
+            && self.store_visited.is_none()
+            && self.is_winner.is_none()
+            && self.q.is_none()
+    }
+
+    fn push_where(&self, builder: &mut QueryBuilder<'_, Postgres>, campaign_id: Uuid) {
+        builder.push(" WHERE campaign_id = ").push_bind(campaign_id);
+        if let Some(channel) = self.channel {
+            builder.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(visited) = self.store_visited {
+            builder.push(" AND store_visited = ").push_bind(visited);
+        }
+        if let Some(winner) = self.is_winner {
+            builder.push(" AND is_winner = ").push_bind(winner);
+        }
+        if let Some(q) = &self.q {
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let initial: String = q.chars().take(1).collect();
+            builder
+                .push(" AND (entry_number ILIKE ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" OR phone_last4 = ")
+                .push_bind(q.clone())
+                .push(" OR (char_length(")
+                .push_bind(q.clone())
+                .push(") = 1 AND left(name_masked, 1) = ")
+                .push_bind(initial)
+                .push("))");
+        }
+    }
+}
+
+/// One participant as the owner sees it (masked).
+#[derive(Debug, Clone)]
+pub struct ParticipantRow {
+    pub participant_id: Uuid,
+    pub entry_number: String,
+    pub name_masked: String,
+    pub phone_masked: String,
+    pub channel: String,
+    pub store_visited: bool,
+    pub bonus_entries: i32,
+    pub participated_at: DateTime<Utc>,
+    pub is_winner: bool,
+    pub winner_rank: Option<i32>,
+}
+
+const COLUMNS: &str = "participant_id, entry_number, name_masked, phone_masked, channel, \
+                       store_visited, bonus_entries, participated_at, is_winner, winner_rank";
+const NEWEST_FIRST: &str = " ORDER BY participated_at DESC, participant_id DESC";
+
+fn row(row: &sqlx::postgres::PgRow) -> Result<ParticipantRow, sqlx::Error> {
+    Ok(ParticipantRow {
+        participant_id: row.try_get("participant_id")?,
+        entry_number: row.try_get("entry_number")?,
+        name_masked: row.try_get("name_masked")?,
+        phone_masked: row.try_get("phone_masked")?,
+        channel: row.try_get("channel")?,
+        store_visited: row.try_get("store_visited")?,
+        bonus_entries: row.try_get("bonus_entries")?,
+        participated_at: row.try_get("participated_at")?,
+        is_winner: row.try_get("is_winner")?,
+        winner_rank: row.try_get("winner_rank")?,
+    })
+}
+
+/// One page (from 1) of the filtered list, newest first, and the total,
+/// both read from one snapshot so they always agree (the projector may
+/// commit between the two statements otherwise).
+pub async fn page(
+    pool: &PgPool,
+    campaign_id: Uuid,
+    filters: &Filters,
+    page: i64,
+    size: i64,
+) -> Result<(Vec<ParticipantRow>, i64), sqlx::Error> {
+    let mut select = QueryBuilder::new(format!("SELECT {COLUMNS} FROM participants"));
+    filters.push_where(&mut select, campaign_id);
+    select
+        .push(NEWEST_FIRST)
+        .push(" LIMIT ")
+        .push_bind(size)
+        .push(" OFFSET ")
+        .push_bind((page - 1) * size);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let rows = select.build().fetch_all(&mut *tx).await?;
+    let rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>()?;
+    // Unfiltered totals come from the counter row, not a count over a
+    // million rows.
+    let total: i64 = if filters.is_empty() {
+        sqlx::query_scalar("SELECT total FROM participant_counts WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(0)
+    } else {
+        let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
+        filters.push_where(&mut count, campaign_id);
+        count.build_query_scalar().fetch_one(&mut *tx).await?
+    };
+    tx.commit().await?;
+    Ok((rows, total))
+}
+
+/// Every participant of the campaign, newest first, as a stream (the
+/// export; memory stays bounded whatever the campaign's size).
+pub fn all(pool: &PgPool, campaign_id: Uuid) -> BoxStream<'_, Result<ParticipantRow, sqlx::Error>> {
+    sqlx::query(EXPORT)
+        .bind(campaign_id)
+        .fetch(pool)
+        .map(|r| r.and_then(|r| row(&r)))
+        .boxed()
+}
+
+/// [`COLUMNS`] of one campaign, [`NEWEST_FIRST`] (spelled out: a `fetch`
+/// stream borrows its SQL).
+const EXPORT: &str = "SELECT participant_id, entry_number, name_masked, phone_masked, channel, \
+                      store_visited, bonus_entries, participated_at, is_winner, winner_rank \
+                      FROM participants WHERE campaign_id = $1 \
+                      ORDER BY participated_at DESC, participant_id DESC";
+
+/// Masked name and phone of the given participants that the list holds.
+pub async fn masked_of(
+    pool: &PgPool,
+    campaign_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT participant_id, name_masked, phone_masked FROM participants \
+         WHERE campaign_id = $1 AND participant_id = ANY($2)",
+    )
+    .bind(campaign_id)
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_export_reads_the_list_columns_newest_first() {
+        let spelled = super::EXPORT.split_whitespace().collect::<Vec<_>>().join(" ");
+        let composed = format!(
+            "SELECT {} FROM participants WHERE campaign_id = $1{}",
+            super::COLUMNS,
+            super::NEWEST_FIRST
+        );
+        assert_eq!(spelled, composed.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+}
