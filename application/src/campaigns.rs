@@ -2,13 +2,10 @@
 //! seed), end it; and reading a campaign from the event store for the rules
 //! that need it now (ownership, the entry window).
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use promo_domain::campaign::{Campaign, CampaignCommand, CampaignStatus, PublishDetails, StoreInfo};
 use promo_domain::draw_protocol;
-use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::context::App;
@@ -32,32 +29,16 @@ pub async fn owned(app: &App, campaign_id: Uuid, owner: &str) -> AppResult<Campa
     Ok(campaign)
 }
 
-/// How long the entry path may trust a cached ACTIVE campaign.
-pub const CAMPAIGN_CACHE_TTL: Duration = Duration::from_secs(1);
-
-/// ACTIVE campaigns for the entry path's early checks only: the batch
-/// transaction re-reads the campaign and decides.
-#[derive(Default)]
-pub(crate) struct CampaignCache {
-    entries: RwLock<HashMap<Uuid, (Instant, Arc<Campaign>)>>,
-}
-
 /// Like [`load`], but an ACTIVE campaign may come from a cache up to
-/// [`CAMPAIGN_CACHE_TTL`] old.
+/// [`crate::campaign_cache::CAMPAIGN_CACHE_TTL`] old (the entry path's early
+/// checks only).
 pub async fn load_active_cached(app: &App, campaign_id: Uuid) -> AppResult<Arc<Campaign>> {
-    let cache = &app.campaign_cache;
-    if let Some((at, campaign)) = cache.entries.read().await.get(&campaign_id) {
-        if at.elapsed() < CAMPAIGN_CACHE_TTL {
-            return Ok(campaign.clone());
-        }
+    if let Some(hit) = app.campaign_cache.get(campaign_id).await {
+        return Ok(hit);
     }
     let campaign = Arc::new(load(app, campaign_id).await?);
     if campaign.status == CampaignStatus::Active {
-        let mut entries = cache.entries.write().await;
-        if entries.len() > 10_000 {
-            entries.retain(|_, (at, _)| at.elapsed() < CAMPAIGN_CACHE_TTL);
-        }
-        entries.insert(campaign_id, (Instant::now(), campaign.clone()));
+        app.campaign_cache.put(campaign_id, campaign.clone()).await;
     }
     Ok(campaign)
 }

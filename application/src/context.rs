@@ -14,6 +14,7 @@ use promo_eventstore::participation_log::ParticipationLog;
 use promo_eventstore::secrets::SecretStore;
 use sqlx::PgPool;
 
+use crate::campaign_cache::CampaignCache;
 use crate::commands::CommandService;
 use crate::error::{AppError, AppResult};
 
@@ -32,7 +33,7 @@ pub struct App {
     pub participation_log: ParticipationLog,
     pub metrics: Metrics,
     clock: Clock,
-    pub(crate) campaign_cache: crate::campaigns::CampaignCache,
+    pub(crate) campaign_cache: CampaignCache,
 }
 
 pub struct AppParts {

@@ -5,6 +5,7 @@
 //! commands.
 #![forbid(unsafe_code)]
 
+pub mod campaign_cache;
 pub mod campaigns;
 pub mod commands;
 pub mod context;
