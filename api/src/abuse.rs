@@ -29,7 +29,6 @@ use promo_domain::entrant::PhoneNumber;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-
 use crate::config::{RateLimits, MAX_BODY_BYTES};
 use crate::error::ApiError;
 

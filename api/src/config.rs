@@ -132,7 +132,6 @@ impl Default for RateLimits {
     }
 }
 
-
 /// `CHANNEL_STATS_BASE_URL` (unset: no collector),
 /// `CHANNEL_STATS_INTERVAL_SECS` (300), `CHANNEL_STATS_TIMEOUT_MS` (10000),
 /// `CHANNEL_STATS_RETRIES` (3).
@@ -148,9 +147,7 @@ pub fn channel_stats_from_env() -> anyhow::Result<Option<ChannelStatsSettings>> 
     };
     let mut settings = ChannelStatsSettings::new(base_url);
     settings.interval = Duration::from_secs(number("CHANNEL_STATS_INTERVAL_SECS", 300)?.max(1));
-    settings.timeout =
-        Duration::from_millis(number("CHANNEL_STATS_TIMEOUT_MS", 10_000)?.max(1));
+    settings.timeout = Duration::from_millis(number("CHANNEL_STATS_TIMEOUT_MS", 10_000)?.max(1));
     settings.retries = number("CHANNEL_STATS_RETRIES", 3)?.min(10) as u32;
     Ok(Some(settings))
 }
-

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use promo_domain::campaign::{Campaign, CampaignCommand, CampaignStatus, PublishDetails, StoreInfo};
+use promo_domain::campaign::{
+    Campaign, CampaignCommand, CampaignStatus, PublishDetails, StoreInfo,
+};
 use promo_domain::draw_protocol;
 use uuid::Uuid;
 
@@ -75,7 +77,9 @@ pub async fn create_draft(app: &App, input: CreateDraft) -> AppResult<(Uuid, Cam
             },
         )
         .await
-        .map_err(|e| AppError::from_aggregate(e, || AppError::internal("fresh campaign id collided")))?;
+        .map_err(|e| {
+            AppError::from_aggregate(e, || AppError::internal("fresh campaign id collided"))
+        })?;
     Ok((campaign_id, load(app, campaign_id).await?))
 }
 
@@ -89,7 +93,11 @@ pub async fn publish(
     details: PublishDetails,
 ) -> AppResult<String> {
     owned(app, campaign_id, owner).await?;
-    let secrets = app.secrets.ensure(campaign_id).await.map_err(AppError::internal)?;
+    let secrets = app
+        .secrets
+        .ensure(campaign_id)
+        .await
+        .map_err(AppError::internal)?;
     let seed_commitment = hex::encode(draw_protocol::commitment(&campaign_id, &secrets.draw_seed));
     app.commands
         .campaign(

@@ -22,8 +22,8 @@ use promo_domain::draw::{
     DrawRecord, RunDraw,
 };
 use promo_eventstore::registrations;
-use promo_projections::participants::queries::masked_of;
 use promo_projections::participants::masked_personal_data;
+use promo_projections::participants::queries::masked_of;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -165,7 +165,11 @@ pub async fn masked_entrants(
         .into_iter()
         .map(|(id, name, phone)| (id, Masked { name, phone }))
         .collect();
-    let missing: Vec<Uuid> = ids.iter().filter(|id| !masked.contains_key(id)).copied().collect();
+    let missing: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !masked.contains_key(id))
+        .copied()
+        .collect();
     if missing.is_empty() {
         return Ok(masked);
     }

@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use promo_domain::channel::Channel;
 use promo_domain::entrant::{EntrantName, PhoneNumber};
-use promo_domain::participation::{ensure_entry_window_open, ParticipationError, RegisterParticipant};
+use promo_domain::participation::{
+    ensure_entry_window_open, ParticipationError, RegisterParticipant,
+};
 use promo_domain::privacy::{self, PersonalData};
 use promo_domain::{entry_number, participation};
 use promo_eventstore::group_commit::RegistrationError;
@@ -141,7 +143,11 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
         // Personal data of this campaign was destroyed: it takes no entries.
         return Err(ParticipationError::CampaignEnded.into());
     };
-    let pid = privacy::pseudonymous_id(&data_secret.pid_key(), entry.campaign_id, entry.phone.as_str());
+    let pid = privacy::pseudonymous_id(
+        &data_secret.pid_key(),
+        entry.campaign_id,
+        entry.phone.as_str(),
+    );
 
     let participant_id = Uuid::new_v4();
     let day = entry_number::entry_day(now);

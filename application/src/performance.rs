@@ -15,7 +15,12 @@ use crate::error::{AppError, AppResult};
 /// Records the campaign's cost and revenue inputs (owner only); later inputs
 /// replace earlier ones.
 #[tracing::instrument(skip_all, fields(%campaign_id))]
-pub async fn record_costs(app: &App, owner: &str, campaign_id: Uuid, costs: Costs) -> AppResult<()> {
+pub async fn record_costs(
+    app: &App,
+    owner: &str,
+    campaign_id: Uuid,
+    costs: Costs,
+) -> AppResult<()> {
     campaigns::owned(app, campaign_id, owner).await?;
     app.commands
         .performance(
@@ -88,7 +93,11 @@ pub async fn record_channel_stats(
         match app.commands.performance(campaign_id, command.clone()).await {
             Ok(()) => return Ok(()),
             Err(AggregateError::AggregateConflict) if attempts < 5 => continue,
-            Err(error) => return Err(AppError::from_aggregate(error, || AppError::ConcurrentUpdate)),
+            Err(error) => {
+                return Err(AppError::from_aggregate(error, || {
+                    AppError::ConcurrentUpdate
+                }))
+            }
         }
     }
 }

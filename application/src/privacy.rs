@@ -49,7 +49,12 @@ pub async fn erase(app: &App, campaign_id: Uuid, requested_by: Eraser) -> AppRes
                 .unwrap_or(now)
         }
     };
-    if app.secrets.shred(campaign_id).await.map_err(AppError::internal)? {
+    if app
+        .secrets
+        .shred(campaign_id)
+        .await
+        .map_err(AppError::internal)?
+    {
         tracing::info!(%campaign_id, "personal data crypto-shredded");
     }
     Ok(erased_at)

@@ -67,11 +67,15 @@ pub fn decode(
         });
     }
     Ok(match aggregate_type {
-        t if t == Campaign::TYPE => DomainEvent::Campaign(serde_json::from_str(payload).map_err(malformed)?),
+        t if t == Campaign::TYPE => {
+            DomainEvent::Campaign(serde_json::from_str(payload).map_err(malformed)?)
+        }
         t if t == Participation::TYPE => {
             DomainEvent::Participation(serde_json::from_str(payload).map_err(malformed)?)
         }
-        t if t == Draw::TYPE => DomainEvent::Draw(serde_json::from_str(payload).map_err(malformed)?),
+        t if t == Draw::TYPE => {
+            DomainEvent::Draw(serde_json::from_str(payload).map_err(malformed)?)
+        }
         t if t == CampaignPerformance::TYPE => {
             DomainEvent::Performance(serde_json::from_str(payload).map_err(malformed)?)
         }
@@ -117,7 +121,10 @@ impl StoredEvent {
     pub fn decode_as<T: Decoded>(&self) -> Result<T, DecodeError> {
         T::from_domain(self.decode()?).ok_or_else(|| DecodeError::Malformed {
             event_type: self.event_type.clone(),
-            reason: format!("not an event of the expected aggregate ({})", self.aggregate_type),
+            reason: format!(
+                "not an event of the expected aggregate ({})",
+                self.aggregate_type
+            ),
         })
     }
 
@@ -139,7 +146,10 @@ mod tests {
     #[test]
     fn an_unknown_version_is_refused_rather_than_misread() {
         let error = decode("Campaign", "CampaignEnded", "2", "{}").unwrap_err();
-        assert!(matches!(error, DecodeError::UnknownVersion { .. }), "{error}");
+        assert!(
+            matches!(error, DecodeError::UnknownVersion { .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -143,6 +143,10 @@ async fn work(
 
 type Outcome = Result<(), RegistrationError>;
 
+/// Decides and appends one batch in one transaction; answers each entry.
+/// Kept whole (not split into steps) because every step shares the one
+/// transaction and its start time, which is what makes the batch's checks
+/// and inserts a single atomic decision.
 async fn write_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     // The database's transaction start time closes the entry window too: a
@@ -261,7 +265,9 @@ async fn load_campaigns(
         let event = decoded
             .ok()
             .and_then(CampaignEvent::from_domain)
-            .ok_or_else(|| sqlx::Error::Protocol(format!("campaign {id}: an event does not decode")))?;
+            .ok_or_else(|| {
+                sqlx::Error::Protocol(format!("campaign {id}: an event does not decode"))
+            })?;
         campaigns.entry(id).or_default().apply(event);
     }
     Ok(campaigns)

@@ -18,7 +18,10 @@ use crate::store::StoreError;
 const PARTICIPATION: &str = "Participation";
 
 /// Every entrant of the campaign, from the event store.
-pub async fn frozen_entrants(pool: &PgPool, campaign_id: Uuid) -> Result<Vec<FrozenEntrant>, StoreError> {
+pub async fn frozen_entrants(
+    pool: &PgPool,
+    campaign_id: Uuid,
+) -> Result<Vec<FrozenEntrant>, StoreError> {
     let sql = format!(
         "SELECT event_version, {REGISTERED} ->> '{pid}' AS pid, \
          ({REGISTERED} ->> '{bonus}')::int AS bonus_entries, \

@@ -15,19 +15,20 @@
 //! commits the checkpoint in the same transaction.
 
 pub mod queries;
-
-use std::collections::HashMap;
+mod tally;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use cqrs_es::Aggregate;
 use promo_domain::campaign::CampaignEvent;
-use promo_domain::channel::Channel;
-use promo_domain::participation::ParticipationEvent;
-use promo_domain::performance::{CampaignPerformance, PerformanceEvent};
-use sqlx::{PgConnection, Row};
+use promo_domain::participation::Participation;
+use promo_domain::performance::PerformanceEvent;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::projector::{Projection, ProjectionError};
+use crate::projector::{segments, Projection, ProjectionError, Segment};
+use promo_eventstore::codec::DomainEvent;
 use promo_eventstore::store::{self, GlobalPosition, StoredEvent};
+use tally::EntryTally;
 
 pub const NAME: &str = "analytics";
 
@@ -79,16 +80,19 @@ impl Projection for AnalyticsProjection {
         tx: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut run = EntryTally::default();
-        for event in events {
-            if event.aggregate_type == "Participation" {
-                run.add(event)?;
-            } else {
-                run.flush(tx).await?;
-                self.apply(tx, event).await?;
+        for segment in segments(events) {
+            match segment {
+                Segment::Registrations(run) => {
+                    let mut tally = EntryTally::default();
+                    for event in run {
+                        tally.add(event)?;
+                    }
+                    tally.flush(tx).await?;
+                }
+                Segment::Other(event) => self.apply(tx, event).await?,
             }
         }
-        run.flush(tx).await
+        Ok(())
     }
 
     /// Replay in two set-based steps: every event other than a registration
@@ -103,57 +107,13 @@ impl Projection for AnalyticsProjection {
         after: GlobalPosition,
         up_to: GlobalPosition,
     ) -> Result<Option<u64>, ProjectionError> {
-        let others = store::read_range_except(tx, after, up_to, "Participation")
+        let others = store::read_range_except(tx, after, up_to, Participation::TYPE)
             .await
             .map_err(|e| ProjectionError::Other(e.to_string()))?;
         for event in &others {
             self.apply(tx, event).await?;
         }
-        // One pass over the range's registrations, grouped at the finest
-        // grain the read model keeps (campaign, channel, KST hour), as a plain
-        // SELECT so Postgres may scan in parallel; the few groups are then
-        // written by the same upserts `apply_batch` uses. Event times have
-        // microsecond precision (the service's clock is truncated), so they
-        // read back exactly as the event path binds them.
-        let groups = sqlx::query(
-            "SELECT (p ->> 'campaignId')::uuid AS campaign_id, p ->> 'channel' AS channel, \
-                    date_trunc('hour', (p ->> 'registeredAt')::timestamptz, 'UTC') AS hour, \
-                    count(*) AS entries, count(*) FILTER (WHERE (p ->> 'storeVisited')::bool) AS visits, \
-                    sum((p ->> 'bonusEntries')::int8)::int8 AS bonus, \
-                    max((p ->> 'registeredAt')::timestamptz) AS last_at, \
-                    count(*) FILTER (WHERE version <> '1') AS unknown_versions \
-             FROM (SELECT payload -> 'ParticipantRegistered' AS p, event_version AS version FROM public.events \
-                   WHERE aggregate_type = 'Participation' \
-                     AND (transaction_id, position) > ($1::text::xid8, $2) \
-                     AND (transaction_id, position) <= ($3::text::xid8, $4)) r \
-             GROUP BY 1, 2, 3",
-        )
-        .bind(after.transaction_id.to_string())
-        .bind(after.position)
-        .bind(up_to.transaction_id.to_string())
-        .bind(up_to.position)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut tally = EntryTally::default();
-        let mut entries = 0u64;
-        for group in &groups {
-            let unknown: i64 = group.try_get("unknown_versions")?;
-            if unknown > 0 {
-                return Err(ProjectionError::Other(format!(
-                    "{unknown} registrations have an event version this fold does not know"
-                )));
-            }
-            let count: i64 = group.try_get("entries")?;
-            entries += count as u64;
-            tally.add_group(
-                group.try_get("campaign_id")?,
-                group.try_get("channel")?,
-                group.try_get("hour")?,
-                (count, group.try_get("visits")?, group.try_get("bonus")?),
-                group.try_get("last_at")?,
-            )?;
-        }
-        tally.flush(tx).await?;
+        let entries = tally::fold_registrations(tx, after, up_to).await?;
         Ok(Some(others.len() as u64 + entries))
     }
 
@@ -162,14 +122,19 @@ impl Projection for AnalyticsProjection {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        match event.aggregate_type.as_str() {
-            "Campaign" if event.event_type == "CampaignPublished" => self.campaign(tx, event).await,
-            "Participation" => self.apply_batch(tx, std::slice::from_ref(event)).await,
-            t if t == <CampaignPerformance as cqrs_es::Aggregate>::TYPE => {
-                self.performance(tx, event).await
+        let decoded = event
+            .decode()
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        match decoded {
+            DomainEvent::Campaign(CampaignEvent::CampaignPublished { .. }) => {
+                self.campaign(tx, event).await
             }
-            _ if event.event_type == "WinnersDrawn" => self.winners_drawn(tx, event).await,
-            _ => Ok(()),
+            DomainEvent::Campaign(_) => Ok(()),
+            DomainEvent::Participation(_) => {
+                self.apply_batch(tx, std::slice::from_ref(event)).await
+            }
+            DomainEvent::Performance(_) => self.performance(tx, event).await,
+            DomainEvent::Draw(_) => self.winners_drawn(tx, event).await,
         }
     }
 }
@@ -211,6 +176,8 @@ impl AnalyticsProjection {
         Ok(())
     }
 
+    /// `CampaignPerformance` events. One arm per event kind, each a single
+    /// upsert; long only because there are three kinds with wide rows.
     async fn performance(
         &self,
         tx: &mut PgConnection,
@@ -350,137 +317,5 @@ mod tests {
         // Korean midnight is 15:00 UTC the day before.
         let midnight = Utc.with_ymd_and_hms(2025, 10, 28, 15, 0, 0).unwrap();
         assert_eq!(hour_bucket(midnight), midnight);
-    }
-}
-
-/// Counter increments of a run of `ParticipantRegistered` events.
-#[derive(Default)]
-struct EntryTally {
-    /// Per campaign: entries, store visits, bonus entries, latest entry time.
-    campaigns: HashMap<Uuid, (i64, i64, i64, DateTime<Utc>)>,
-    channels: HashMap<(Uuid, &'static str), (i64, i64, i64)>,
-    hours: HashMap<(Uuid, DateTime<Utc>), i64>,
-}
-
-impl EntryTally {
-    fn add(&mut self, event: &StoredEvent) -> Result<(), ProjectionError> {
-        let decoded = crate::projector::decode::<ParticipationEvent>(event)?;
-        let ParticipationEvent::ParticipantRegistered {
-            campaign_id,
-            channel,
-            store_visited,
-            bonus_entries,
-            registered_at,
-            ..
-        } = decoded;
-        let (visits, bonus) = (i64::from(store_visited), i64::from(bonus_entries));
-        let campaign = self
-            .campaigns
-            .entry(campaign_id)
-            .or_insert((0, 0, 0, registered_at));
-        campaign.0 += 1;
-        campaign.1 += visits;
-        campaign.2 += bonus;
-        campaign.3 = campaign.3.max(registered_at);
-        let per_channel = self
-            .channels
-            .entry((campaign_id, channel.as_str()))
-            .or_default();
-        per_channel.0 += 1;
-        per_channel.1 += visits;
-        per_channel.2 += bonus;
-        *self
-            .hours
-            .entry((campaign_id, hour_bucket(registered_at)))
-            .or_default() += 1;
-        Ok(())
-    }
-
-    /// Adds an already grouped (campaign, channel, hour) count.
-    fn add_group(
-        &mut self,
-        campaign_id: Uuid,
-        channel: String,
-        hour: DateTime<Utc>,
-        (entries, visits, bonus): (i64, i64, i64),
-        last_at: DateTime<Utc>,
-    ) -> Result<(), ProjectionError> {
-        let channel = Channel::parse(&channel).ok_or_else(|| {
-            ProjectionError::Other(format!("unknown channel {channel:?} in the store"))
-        })?;
-        let campaign = self
-            .campaigns
-            .entry(campaign_id)
-            .or_insert((0, 0, 0, last_at));
-        campaign.0 += entries;
-        campaign.1 += visits;
-        campaign.2 += bonus;
-        campaign.3 = campaign.3.max(last_at);
-        let per_channel = self
-            .channels
-            .entry((campaign_id, channel.as_str()))
-            .or_default();
-        per_channel.0 += entries;
-        per_channel.1 += visits;
-        per_channel.2 += bonus;
-        *self.hours.entry((campaign_id, hour)).or_default() += entries;
-        Ok(())
-    }
-
-    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
-        if self.campaigns.is_empty() {
-            return Ok(());
-        }
-        let campaigns = std::mem::take(&mut self.campaigns);
-        let (ids, rest): (Vec<Uuid>, Vec<_>) = campaigns.into_iter().unzip();
-        sqlx::query(
-            "INSERT INTO analytics_campaigns (campaign_id, participants, store_visits, bonus_entries, updated_at) \
-             SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::int8[], $4::int8[], $5::timestamptz[]) \
-             ON CONFLICT (campaign_id) DO UPDATE SET \
-             participants = analytics_campaigns.participants + EXCLUDED.participants, \
-             store_visits = analytics_campaigns.store_visits + EXCLUDED.store_visits, \
-             bonus_entries = analytics_campaigns.bonus_entries + EXCLUDED.bonus_entries, \
-             updated_at = GREATEST(analytics_campaigns.updated_at, EXCLUDED.updated_at)",
-        )
-        .bind(&ids)
-        .bind(rest.iter().map(|r| r.0).collect::<Vec<_>>())
-        .bind(rest.iter().map(|r| r.1).collect::<Vec<_>>())
-        .bind(rest.iter().map(|r| r.2).collect::<Vec<_>>())
-        .bind(rest.iter().map(|r| r.3).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-
-        let channels = std::mem::take(&mut self.channels);
-        let (keys, counts): (Vec<_>, Vec<_>) = channels.into_iter().unzip();
-        sqlx::query(
-            "INSERT INTO analytics_channels (campaign_id, channel, participants, store_visits, bonus_entries) \
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::int8[]) \
-             ON CONFLICT (campaign_id, channel) DO UPDATE SET \
-             participants = analytics_channels.participants + EXCLUDED.participants, \
-             store_visits = analytics_channels.store_visits + EXCLUDED.store_visits, \
-             bonus_entries = analytics_channels.bonus_entries + EXCLUDED.bonus_entries",
-        )
-        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-        .bind(counts.iter().map(|c: &(i64, i64, i64)| c.0).collect::<Vec<_>>())
-        .bind(counts.iter().map(|c| c.1).collect::<Vec<_>>())
-        .bind(counts.iter().map(|c| c.2).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-
-        let hours = std::mem::take(&mut self.hours);
-        let (keys, counts): (Vec<_>, Vec<i64>) = hours.into_iter().unzip();
-        sqlx::query(
-            "INSERT INTO analytics_hourly (campaign_id, hour, participants) \
-             SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[], $3::int8[]) \
-             ON CONFLICT (campaign_id, hour) DO UPDATE SET \
-             participants = analytics_hourly.participants + EXCLUDED.participants",
-        )
-        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-        .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-        .bind(counts)
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
     }
 }

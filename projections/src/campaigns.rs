@@ -21,12 +21,14 @@ impl Projection for CampaignsProjection {
         &["campaigns"]
     }
 
+    /// One arm per campaign event kind, each one statement on the
+    /// `campaigns` row; long only because the row is wide.
     async fn apply(
         &self,
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        if event.aggregate_type != "Campaign" {
+        if !event.is_campaign_event() {
             return Ok(());
         }
         let decoded: CampaignEvent = crate::projector::decode(event)?;

@@ -110,7 +110,10 @@ pub mod queries {
     use uuid::Uuid;
 
     /// The logged draw record of a campaign, if the projection has it yet.
-    pub async fn record(pool: &PgPool, campaign_id: Uuid) -> Result<Option<DrawRecord>, sqlx::Error> {
+    pub async fn record(
+        pool: &PgPool,
+        campaign_id: Uuid,
+    ) -> Result<Option<DrawRecord>, sqlx::Error> {
         let logged: Option<serde_json::Value> =
             sqlx::query_scalar("SELECT record FROM draw_logs WHERE campaign_id = $1")
                 .bind(campaign_id)

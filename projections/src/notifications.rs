@@ -14,151 +14,28 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use promo_domain::campaign::CampaignEvent;
 use promo_domain::draw::DrawRecord;
-use promo_domain::entry_number::kst;
 use promo_domain::participation::ParticipationEvent;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::participants::masked_personal_data;
-use crate::projector::{Projection, ProjectionError};
+use crate::projector::{segments, Projection, ProjectionError, Segment};
+use promo_domain::draw::DrawEvent;
+use promo_eventstore::codec::DomainEvent;
 use promo_eventstore::secrets::SecretStore;
 use promo_eventstore::store::StoredEvent;
 
 pub const NAME: &str = "notifications";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotificationKind {
-    EntryConfirmation,
-    Winner,
-}
-
-impl NotificationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::EntryConfirmation => "ENTRY_CONFIRMATION",
-            NotificationKind::Winner => "WINNER",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Notification {
-    pub campaign_id: Uuid,
-    pub participant_id: Uuid,
-    pub kind: NotificationKind,
-    /// Masked recipient, for the record; a gateway resolves the real number.
-    pub recipient: String,
-    pub message: String,
-}
-
-#[async_trait::async_trait]
-pub trait NotificationSender: Send + Sync + 'static {
-    /// Sends (or enqueues) one notification inside the projector transaction.
-    /// Must be idempotent per (campaign, participant, kind).
-    async fn send(
-        &self,
-        tx: &mut PgConnection,
-        notification: &Notification,
-    ) -> Result<(), ProjectionError>;
-
-    /// Sends several at once (a burst of entries); the default sends each.
-    async fn send_all(
-        &self,
-        tx: &mut PgConnection,
-        notifications: &[Notification],
-    ) -> Result<(), ProjectionError> {
-        for notification in notifications {
-            self.send(tx, notification).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Default sender: records the notification, once.
-pub struct RecordingSender;
-
-#[async_trait::async_trait]
-impl NotificationSender for RecordingSender {
-    async fn send(&self, tx: &mut PgConnection, n: &Notification) -> Result<(), ProjectionError> {
-        self.send_all(tx, std::slice::from_ref(n)).await
-    }
-
-    async fn send_all(
-        &self,
-        tx: &mut PgConnection,
-        notifications: &[Notification],
-    ) -> Result<(), ProjectionError> {
-        if notifications.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO notifications (campaign_id, participant_id, kind, recipient, message) \
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
-             ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.campaign_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.participant_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.kind.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.recipient.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.message.clone())
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
-    }
-}
+mod sender;
+pub use sender::{
+    confirmation_message, winner_message, Notification, NotificationKind, NotificationSender,
+    RecordingSender,
+};
 
 pub struct NotificationsProjection {
     pub secrets: Arc<SecretStore>,
     pub sender: Arc<dyn NotificationSender>,
-}
-
-pub fn confirmation_message(
-    store_name: &str,
-    title: &str,
-    entry_number: &str,
-    announcement_at: Option<DateTime<Utc>>,
-) -> String {
-    let announcement = announcement_at
-        .map(|at| {
-            at.with_timezone(&kst())
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "추후 안내".to_string());
-    format!(
-        "[{store_name}] {title} 참여가 완료되었습니다. 응모번호: {entry_number}. 당첨자 발표: {announcement}. 당첨 시 알림톡으로 안내드립니다."
-    )
-}
-
-pub fn winner_message(store_name: &str, title: &str, entry_number: &str) -> String {
-    format!(
-        "[{store_name}] {title} 당첨을 축하드립니다! 응모번호: {entry_number}. 경품 수령 방법은 매장에서 안내드립니다."
-    )
 }
 
 /// Shown when the notifications projector never saw the winner's entry.
@@ -229,16 +106,19 @@ impl Projection for NotificationsProjection {
         tx: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut run = Vec::new();
-        for event in events {
-            if event.aggregate_type == "Participation" {
-                run.push(self.entry(event).await?);
-            } else {
-                self.confirm(tx, std::mem::take(&mut run)).await?;
-                self.apply(tx, event).await?;
+        for segment in segments(events) {
+            match segment {
+                Segment::Registrations(run) => {
+                    let mut entries = Vec::with_capacity(run.len());
+                    for event in run {
+                        entries.push(self.entry(event).await?);
+                    }
+                    self.confirm(tx, entries).await?;
+                }
+                Segment::Other(event) => self.apply(tx, event).await?,
             }
         }
-        self.confirm(tx, run).await
+        Ok(())
     }
 
     async fn apply(
@@ -246,9 +126,11 @@ impl Projection for NotificationsProjection {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        match event.aggregate_type.as_str() {
-            "Campaign" => {
-                let decoded: CampaignEvent = crate::projector::decode(event)?;
+        let decoded = event
+            .decode()
+            .map_err(|e| ProjectionError::undecodable(event, e))?;
+        match decoded {
+            DomainEvent::Campaign(decoded) => {
                 match decoded {
                     CampaignEvent::CampaignDraftCreated {
                         campaign_id, store, ..
@@ -298,13 +180,13 @@ impl Projection for NotificationsProjection {
                     }
                 }
             }
-            "Participation" => self.apply_batch(tx, std::slice::from_ref(event)).await?,
-            "Draw" => {
-                if let Some(draw) = crate::draws::recorded_draw(event)? {
-                    notify_winners(self.sender.as_ref(), tx, &draw).await?;
-                }
+            DomainEvent::Participation(_) => {
+                self.apply_batch(tx, std::slice::from_ref(event)).await?
             }
-            _ => {}
+            DomainEvent::Draw(DrawEvent::WinnersDrawn(draw)) => {
+                notify_winners(self.sender.as_ref(), tx, &draw).await?;
+            }
+            DomainEvent::Performance(_) => {}
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ use promo_domain::privacy;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::projector::{Projection, ProjectionError};
+use crate::projector::{segments, Projection, ProjectionError, Segment};
 use promo_eventstore::secrets::SecretStore;
 use promo_eventstore::store::StoredEvent;
 
@@ -70,8 +70,6 @@ pub async fn masked_personal_data(
         phone_last4: phone.last4().to_string(),
     })
 }
-
-const ERASED_EVENT: &str = "PersonalDataErased";
 
 /// `PersonalDataErased`: every masked name and phone of the campaign becomes
 /// [`ERASED`] (counts, entry numbers, pids and winner flags stay, so lists,
@@ -127,16 +125,19 @@ impl Projection for ParticipantsProjection {
         tx: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut run = NewParticipants::default();
-        for event in events {
-            if event.aggregate_type == "Participation" {
-                run.push(self.row(event).await?);
-            } else {
-                run.flush(tx).await?;
-                self.apply_other(tx, event).await?;
+        for segment in segments(events) {
+            match segment {
+                Segment::Registrations(run) => {
+                    let mut rows = NewParticipants::default();
+                    for event in run {
+                        rows.push(self.row(event).await?);
+                    }
+                    rows.flush(tx).await?;
+                }
+                Segment::Other(event) => self.apply_other(tx, event).await?,
             }
         }
-        run.flush(tx).await
+        Ok(())
     }
 }
 
@@ -149,7 +150,7 @@ impl ParticipantsProjection {
         if let Some(draw) = crate::draws::recorded_draw(event)? {
             return crate::draws::mark_winners(tx, &draw).await;
         }
-        if event.aggregate_type == "Campaign" && event.event_type == ERASED_EVENT {
+        if event.is_campaign_event() {
             return apply_erasure(tx, &self.secrets, event).await;
         }
         Ok(())

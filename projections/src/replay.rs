@@ -57,6 +57,10 @@ fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
+/// Rebuilds one read model beside the live one and swaps it in (see the
+/// module doc for the steps). Kept as one function on purpose: the shadow
+/// schema, the catch-up loop and the swap under the checkpoint lock must be
+/// read together to see that no event is applied twice or missed.
 pub async fn replay(
     pool: &PgPool,
     projection: Arc<dyn Projection>,

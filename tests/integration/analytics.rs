@@ -312,8 +312,9 @@ async fn channel_statistics_are_collected_with_retries_a_breaker_and_the_last_va
     let fake_server = tokio::spawn(async move { axum::serve(listener, fake_router).await });
 
     let mut config = env.config();
-    let mut settings =
-        promo_application::jobs::channel_stats::ChannelStatsSettings::new(format!("http://{fake_addr}"));
+    let mut settings = promo_application::jobs::channel_stats::ChannelStatsSettings::new(format!(
+        "http://{fake_addr}"
+    ));
     settings.interval = std::time::Duration::from_millis(100);
     settings.timeout = std::time::Duration::from_millis(300);
     settings.retries = 2;

@@ -11,9 +11,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, TimeDelta, Utc};
+use promo_application::{campaigns, performance};
 use promo_domain::channel::Channel;
 use promo_domain::entry_number::kst;
-use promo_application::{campaigns, performance};
 use promo_domain::performance::{percent_bp, roi_bp, Costs};
 use promo_projections::analytics::queries::{self, DashboardData};
 use serde::{Deserialize, Serialize};
@@ -101,9 +101,8 @@ fn sales_growth_bp(value: &Option<Value>) -> Result<i64, ApiError> {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(ApiError::validation(FIELD, "숫자여야 합니다")),
     };
-    parse_percent_bp(&text).ok_or_else(|| {
-        ApiError::validation(FIELD, "소수점 둘째 자리까지의 백분율이어야 합니다")
-    })
+    parse_percent_bp(&text)
+        .ok_or_else(|| ApiError::validation(FIELD, "소수점 둘째 자리까지의 백분율이어야 합니다"))
 }
 
 impl CostsRequest {

@@ -115,8 +115,9 @@ pub fn parse_channels(raw: &[String]) -> Result<Vec<Channel>, ApiError> {
     raw.iter()
         .enumerate()
         .map(|(i, name)| {
-            Channel::parse(name)
-                .ok_or_else(|| ApiError::validation(&format!("channels[{i}]"), "알 수 없는 참여 경로입니다"))
+            Channel::parse(name).ok_or_else(|| {
+                ApiError::validation(&format!("channels[{i}]"), "알 수 없는 참여 경로입니다")
+            })
         })
         .collect()
 }

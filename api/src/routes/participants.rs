@@ -9,10 +9,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use promo_domain::channel::Channel;
-use serde::{Deserialize, Serialize};
 use promo_application::campaigns;
+use promo_domain::channel::Channel;
 use promo_projections::participants::queries::{self, Filters, ParticipantRow};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -153,7 +153,8 @@ pub async fn list(
     let size = parse_number(&query.size, "size", 20, 1, MAX_PAGE_SIZE)?;
     let filters = parse_filters(&query)?;
     campaigns::owned(&state.app, campaign_id, &owner).await?;
-    let (rows, total_count) = queries::page(&state.app.pool, campaign_id, &filters, page, size).await?;
+    let (rows, total_count) =
+        queries::page(&state.app.pool, campaign_id, &filters, page, size).await?;
     let participants = rows.into_iter().map(item).collect();
     Ok(Json(ParticipantPage {
         participants,

@@ -145,9 +145,11 @@ impl Collector {
 
     /// One pass over the running campaigns; returns the observations recorded.
     pub async fn sweep(&self) -> Result<usize, sqlx::Error> {
-        let running =
-            promo_projections::campaigns::queries::running_since(&self.app.pool, self.app.now() - GRACE)
-                .await?;
+        let running = promo_projections::campaigns::queries::running_since(
+            &self.app.pool,
+            self.app.now() - GRACE,
+        )
+        .await?;
         let calls = running.into_iter().flat_map(|(campaign_id, channels)| {
             channels
                 .into_iter()
@@ -265,7 +267,6 @@ impl Collector {
         Ok(counts)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

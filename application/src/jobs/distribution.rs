@@ -117,7 +117,6 @@ pub async fn ensure_distribution_stream(
     .await
 }
 
-
 pub struct DistributionConsumer {
     pub app: Arc<App>,
     pub jetstream: jetstream::Context,
@@ -163,16 +162,18 @@ impl DistributionConsumer {
             let outcome = self.record(&message.payload).await;
             let ack = match outcome {
                 ReportOutcome::Recorded => AckKind::Ack,
-                ReportOutcome::Rejected(reason) => match self.dead_letter(&message, &reason).await {
-                    Ok(()) => {
-                        tracing::warn!(%reason, "distribution report dead-lettered");
-                        AckKind::Term
+                ReportOutcome::Rejected(reason) => {
+                    match self.dead_letter(&message, &reason).await {
+                        Ok(()) => {
+                            tracing::warn!(%reason, "distribution report dead-lettered");
+                            AckKind::Term
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "dead-lettering failed; retrying");
+                            AckKind::Nak(Some(RETRY))
+                        }
                     }
-                    Err(error) => {
-                        tracing::warn!(%error, "dead-lettering failed; retrying");
-                        AckKind::Nak(Some(RETRY))
-                    }
-                },
+                }
                 ReportOutcome::Retry(error) => {
                     tracing::warn!(%error, "recording a distribution report failed; retrying");
                     AckKind::Nak(Some(RETRY))

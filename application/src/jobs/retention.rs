@@ -18,7 +18,12 @@ use crate::privacy;
 const SWEEP_LIMIT: i64 = 100;
 
 /// Runs a sweep every `interval` until cancelled.
-pub async fn run(app: Arc<App>, retention: Duration, interval: Duration, cancel: CancellationToken) {
+pub async fn run(
+    app: Arc<App>,
+    retention: Duration,
+    interval: Duration,
+    cancel: CancellationToken,
+) {
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,

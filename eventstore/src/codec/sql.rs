@@ -67,7 +67,10 @@ mod tests {
         let body = &payload[REGISTERED_TYPE];
         let field = |name: &str| body[name].clone();
         assert_eq!(field(registered::CAMPAIGN_ID), campaign_id.to_string());
-        assert_eq!(field(registered::PARTICIPANT_ID), participant_id.to_string());
+        assert_eq!(
+            field(registered::PARTICIPANT_ID),
+            participant_id.to_string()
+        );
         assert_eq!(field(registered::PID), pid);
         assert_eq!(field(registered::ENTRY_NUMBER), entry_number);
         assert_eq!(field(registered::BONUS_ENTRIES), bonus_entries);
@@ -75,7 +78,11 @@ mod tests {
         assert_eq!(field(registered::CHANNEL), "NAVER");
         assert!(field(registered::PERSONAL_DATA).is_object());
         assert_eq!(
-            field(registered::REGISTERED_AT).as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
+            field(registered::REGISTERED_AT)
+                .as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
             registered_at
         );
         assert_eq!(REGISTERED, format!("payload -> '{REGISTERED_TYPE}'"));

@@ -169,12 +169,18 @@ pub async fn masked_of(
 mod tests {
     #[test]
     fn the_export_reads_the_list_columns_newest_first() {
-        let spelled = super::EXPORT.split_whitespace().collect::<Vec<_>>().join(" ");
+        let spelled = super::EXPORT
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let composed = format!(
             "SELECT {} FROM participants WHERE campaign_id = $1{}",
             super::COLUMNS,
             super::NEWEST_FIRST
         );
-        assert_eq!(spelled, composed.split_whitespace().collect::<Vec<_>>().join(" "));
+        assert_eq!(
+            spelled,
+            composed.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
     }
 }

@@ -100,7 +100,6 @@ impl CircuitBreaker {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +158,4 @@ mod tests {
         breaker.on_failure(t0, &policy);
         assert!(!breaker.allow(t0), "6 of the last 10 failed");
     }
-
 }

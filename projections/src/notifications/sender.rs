@@ -1,0 +1,141 @@
+//! The notification port: what a notification is, the [`NotificationSender`]
+//! a production gateway implements, and the default [`RecordingSender`],
+//! which records each notification once (unique per campaign, participant
+//! and kind) so it can be inspected; and how messages are worded.
+
+use chrono::{DateTime, Utc};
+use promo_domain::entry_number::kst;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::projector::ProjectionError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    EntryConfirmation,
+    Winner,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::EntryConfirmation => "ENTRY_CONFIRMATION",
+            NotificationKind::Winner => "WINNER",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub campaign_id: Uuid,
+    pub participant_id: Uuid,
+    pub kind: NotificationKind,
+    /// Masked recipient, for the record; a gateway resolves the real number.
+    pub recipient: String,
+    pub message: String,
+}
+
+#[async_trait::async_trait]
+pub trait NotificationSender: Send + Sync + 'static {
+    /// Sends (or enqueues) one notification inside the projector transaction.
+    /// Must be idempotent per (campaign, participant, kind).
+    async fn send(
+        &self,
+        tx: &mut PgConnection,
+        notification: &Notification,
+    ) -> Result<(), ProjectionError>;
+
+    /// Sends several at once (a burst of entries); the default sends each.
+    async fn send_all(
+        &self,
+        tx: &mut PgConnection,
+        notifications: &[Notification],
+    ) -> Result<(), ProjectionError> {
+        for notification in notifications {
+            self.send(tx, notification).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Default sender: records the notification, once.
+pub struct RecordingSender;
+
+#[async_trait::async_trait]
+impl NotificationSender for RecordingSender {
+    async fn send(&self, tx: &mut PgConnection, n: &Notification) -> Result<(), ProjectionError> {
+        self.send_all(tx, std::slice::from_ref(n)).await
+    }
+
+    async fn send_all(
+        &self,
+        tx: &mut PgConnection,
+        notifications: &[Notification],
+    ) -> Result<(), ProjectionError> {
+        if notifications.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO notifications (campaign_id, participant_id, kind, recipient, message) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
+             ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.campaign_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.participant_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.kind.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.recipient.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notifications
+                .iter()
+                .map(|n| n.message.clone())
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+}
+
+pub fn confirmation_message(
+    store_name: &str,
+    title: &str,
+    entry_number: &str,
+    announcement_at: Option<DateTime<Utc>>,
+) -> String {
+    let announcement = announcement_at
+        .map(|at| {
+            at.with_timezone(&kst())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "추후 안내".to_string());
+    format!(
+        "[{store_name}] {title} 참여가 완료되었습니다. 응모번호: {entry_number}. 당첨자 발표: {announcement}. 당첨 시 알림톡으로 안내드립니다."
+    )
+}
+
+pub fn winner_message(store_name: &str, title: &str, entry_number: &str) -> String {
+    format!(
+        "[{store_name}] {title} 당첨을 축하드립니다! 응모번호: {entry_number}. 경품 수령 방법은 매장에서 안내드립니다."
+    )
+}
