@@ -1,5 +1,5 @@
 //! Human-readable entry numbers: `EVT{campaign code}-{YYYYMMDD}-{seq:03}`,
-//! numbered per campaign and Korean calendar day (seed 004's
+//! numbered per campaign and Korean calendar day (SPEC's
 //! `EVT{eventId}-{YYYYMMDD}-{SEQ}`).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

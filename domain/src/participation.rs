@@ -16,7 +16,7 @@ use crate::campaign::{CampaignStatus, EntryWindow};
 use crate::channel::Channel;
 use crate::privacy::SealedPersonalData;
 
-/// Bonus entries for a store visit (seed 004: 1 base, 3 when visited).
+/// Bonus entries for a store visit (SPEC: 1 base, 3 when visited).
 pub const BONUS_ENTRIES_VISITED: u8 = 3;
 pub const BONUS_ENTRIES_BASE: u8 = 1;
 

@@ -1,4 +1,4 @@
-//! The participation log of seed 000: time, channel and device (user agent)
+//! The participation log (SPEC "Participation"): time, channel and device (user agent)
 //! of every entry attempt, accepted or not. Written in batches by a
 //! background task so the entry path never waits on it.
 

@@ -1,4 +1,4 @@
-//! The draw log read model (`draw_logs`, seed 004 plus the verification
+//! The draw log read model (`draw_logs`, SPEC "Draw" plus the verification
 //! fields): one row per campaign, written from `WinnersDrawn`. Also the
 //! winner marks of the participant list, applied by the participants
 //! projection through [`mark_winners`].

@@ -256,7 +256,7 @@ pub fn timeline(hours: &[(DateTime<Utc>, i64)]) -> Vec<TimelinePoint> {
     points
 }
 
-/// The performance dashboard (seed 003), from the analytics read model.
+/// The performance dashboard (SPEC "Analytics"), from the analytics read model.
 #[utoipa::path(get, path = "/api/v1/events/{eventId}/analytics", tag = "analytics",
     params(("eventId" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 200, body = Dashboard), (status = 401, body = ErrorBody),

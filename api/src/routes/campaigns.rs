@@ -47,7 +47,7 @@ pub struct DraftResponse {
     pub status: &'static str,
 }
 
-/// Creates a campaign draft with its objective (seed 002).
+/// Creates a campaign draft with its objective (SPEC "Campaign").
 #[utoipa::path(post, path = "/api/v1/events/purposes", tag = "campaigns", request_body = CreateDraftRequest,
     security(("bearer" = [])),
     responses((status = 200, body = DraftResponse),

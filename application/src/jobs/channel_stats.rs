@@ -1,4 +1,4 @@
-//! The channel statistics collector (seed 003 §2.2): every `interval` it asks
+//! The channel statistics collector (SPEC "Analytics"): every `interval` it asks
 //! each external channel of every running campaign for its statistics,
 //! `GET {CHANNEL_STATS_BASE_URL}/{channel}/stats/{eventId}` answering
 //! `{impressions, views, clicks, likes, comments, shares}`, and records what

@@ -12,7 +12,7 @@ use crate::privacy::SealedPersonalData;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all_fields = "camelCase")]
 pub enum ParticipationEvent {
-    /// The seeds' `참여정보 저장됨` / `ParticipantRegistered`. Name and phone
+    /// SPEC's `ParticipantRegistered` (참여정보 저장됨). Name and phone
     /// travel only inside `personal_data`, sealed under the campaign's key.
     ParticipantRegistered {
         participant_id: Uuid,

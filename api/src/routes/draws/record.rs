@@ -35,7 +35,7 @@ pub struct DrawLogResponse {
     pub winner_count: u32,
     /// Entrants in the frozen list (`n`).
     pub entrant_count: u64,
-    /// Same as `entrantCount` (seed 004's total_participants).
+    /// Same as `entrantCount` (SPEC's totalParticipants).
     pub total_participants: u64,
     pub bonus_applied: bool,
     /// SHA-256 commitment to the server seed; compare with the campaign's `seedCommitment`.

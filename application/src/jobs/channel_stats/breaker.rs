@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// When a channel's breaker opens: more than `max_failure_percent` of the
 /// last `window` fetches failed (counted once at least `min_calls` fetches
-/// are in the window), as seed 003 says ("실패율 50% 초과 시 Open").
+/// are in the window), as the design says ("실패율 50% 초과 시 Open", docs/analytics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BreakerPolicy {
     pub window: usize,
