@@ -78,14 +78,14 @@ where
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthorized("인증이 필요합니다"))?;
+            .ok_or(ApiError::Unauthorized("인증이 필요합니다"))?;
         let value = header
             .to_str()
             .map_err(|_| ApiError::Unauthorized("유효하지 않은 인증 토큰입니다"))?;
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(|| ApiError::Unauthorized("인증이 필요합니다"))?;
+            .ok_or(ApiError::Unauthorized("인증이 필요합니다"))?;
         Arc::<Auth>::from_ref(state).verify(token.trim()).map(Owner)
     }
 }

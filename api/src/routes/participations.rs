@@ -77,7 +77,7 @@ pub async fn participate(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     };
-    let receipt = participation::enter(&state.app, form, |e| ApiError::code_of(e)).await?;
+    let receipt = participation::enter(&state.app, form, ApiError::code_of).await?;
     Ok((
         StatusCode::CREATED,
         Json(ParticipationResponse {
