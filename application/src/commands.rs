@@ -99,8 +99,8 @@ impl CommandService {
             .await
     }
 
-    /// Group-committed; the store's primary key decides duplicates.
-    pub async fn register(&self, command: RegisterParticipant) -> Result<(), RegistrationError> {
+    /// Group-committed; answers the entry number assigned at commit.
+    pub async fn register(&self, command: RegisterParticipant) -> Result<String, RegistrationError> {
         self.registrations.register(command).await
     }
 }

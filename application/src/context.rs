@@ -8,7 +8,6 @@ use chrono::{DateTime, SubsecRound, Utc};
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, EventStore};
 use postgres_es::PostgresEventRepository;
-use promo_eventstore::entry_numbers::EntryNumberAllocator;
 use promo_eventstore::metrics::Metrics;
 use promo_eventstore::participation_log::ParticipationLog;
 use promo_eventstore::secrets::SecretStore;
@@ -29,7 +28,6 @@ pub struct App {
     pub pool: PgPool,
     pub commands: CommandService,
     pub secrets: Arc<SecretStore>,
-    pub entry_numbers: EntryNumberAllocator,
     pub participation_log: ParticipationLog,
     pub metrics: Metrics,
     clock: Clock,
@@ -48,7 +46,6 @@ pub struct AppParts {
 impl App {
     pub fn new(parts: AppParts) -> Self {
         Self {
-            entry_numbers: EntryNumberAllocator::new(parts.pool.clone()),
             pool: parts.pool,
             commands: parts.commands,
             secrets: parts.secrets,

@@ -11,7 +11,7 @@ use promo_domain::participation::{
     ensure_entry_window_open, ParticipationError, RegisterParticipant,
 };
 use promo_domain::privacy::{self, PersonalData};
-use promo_domain::{entry_number, participation};
+use promo_domain::participation;
 use promo_eventstore::group_commit::RegistrationError;
 use promo_eventstore::metrics::OutcomeLabel;
 use promo_eventstore::participation_log::Attempt;
@@ -150,8 +150,6 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
     );
 
     let participant_id = Uuid::new_v4();
-    let day = entry_number::entry_day(now);
-    let sequence = app.entry_numbers.next(entry.campaign_id, day).await?;
     let nonce = random_bytes::<12>().map_err(AppError::internal)?;
     let sealed = privacy::seal(
         &data_secret.data_key(),
@@ -162,12 +160,12 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
             phone: entry.phone.as_str().to_string(),
         },
     );
-    let entry_number = entry_number::format(entry.campaign_id, day, sequence);
     let command = RegisterParticipant {
         participant_id,
         campaign_id: entry.campaign_id,
         pid: hex::encode(pid),
-        entry_number: entry_number.clone(),
+        // Assigned at commit, so a refused entry uses no number.
+        entry_number: String::new(),
         channel: entry.channel,
         store_visited: entry.store_visited,
         agree_privacy: entry.agree_privacy,
@@ -176,7 +174,7 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
         campaign: window,
         registered_at: now,
     };
-    app.commands.register(command).await.map_err(|e| match e {
+    let entry_number = app.commands.register(command).await.map_err(|e| match e {
         RegistrationError::Rule(rule) => AppError::from(rule),
         RegistrationError::CampaignNotFound => AppError::CampaignNotFound,
         RegistrationError::Unavailable(detail) => AppError::Unavailable(detail),

@@ -3,40 +3,38 @@
 //! any guarantee of the one-command-per-transaction path:
 //!
 //! - The campaign's entry window is read inside the batch transaction, from
-//!   the event store, so every entry is checked against the campaign as it
-//!   is at commit time, and against the transaction's own start time.
+//!   the event store, while the batch holds the campaign's lock, and checked
+//!   against the database clock at that moment (see [`batch`]).
 //! - A registration is always sequence 1 of a brand-new aggregate, so the
-//!   aggregate is not loaded at all: `INSERT … ON CONFLICT DO NOTHING
-//!   RETURNING` lets the store's primary key decide, per row, which entries
-//!   are new. A duplicate fails alone (`AlreadyEntered`); its neighbours in
-//!   the batch commit. Duplicates inside one batch are caught before the
-//!   insert.
+//!   aggregate is not loaded at all: a duplicate fails alone
+//!   (`AlreadyEntered`); its neighbours in the batch commit.
+//! - Entry numbers are assigned to accepted entries only, at commit, from
+//!   a counter row: no gaps, unique across processes.
 //! - The events written are exactly what cqrs-es would write for the same
 //!   decision (`decide_registration` on an empty aggregate, payload
 //!   serialised the same way), so the rest of the system cannot tell.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use cqrs_es::{Aggregate, DomainEvent};
+use cqrs_es::Aggregate;
 use promo_domain::campaign::{Campaign, CampaignEvent};
-use promo_domain::participation::{
-    decide_registration, ensure_entry_window_open, Participation, ParticipationError,
-    RegisterParticipant,
-};
+use promo_domain::participation::{ParticipationError, RegisterParticipant};
 use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, Decoded};
+
+mod batch;
+pub use batch::campaign_lock_key;
 use crate::metrics::Metrics;
 
 /// Largest batch one transaction takes.
 const MAX_BATCH: usize = 512;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RegistrationError {
     #[error(transparent)]
     Rule(#[from] ParticipationError),
@@ -48,7 +46,7 @@ pub enum RegistrationError {
 
 struct Pending {
     command: RegisterParticipant,
-    reply: oneshot::Sender<Result<(), RegistrationError>>,
+    reply: oneshot::Sender<Outcome>,
 }
 
 /// Handle used by request handlers; cheap to clone.
@@ -84,7 +82,9 @@ impl RegistrationBatcher {
     }
 
     /// Appends the registration (in some batch) and reports its own outcome.
-    pub async fn register(&self, command: RegisterParticipant) -> Result<(), RegistrationError> {
+    /// Appends the registration (in some batch) and answers its entry number,
+    /// assigned at commit so that refused entries use none.
+    pub async fn register(&self, command: RegisterParticipant) -> Outcome {
         let (reply, outcome) = oneshot::channel();
         self.sender
             .send(Pending { command, reply })
@@ -141,115 +141,38 @@ async fn work(
     }
 }
 
-type Outcome = Result<(), RegistrationError>;
+/// An entry's outcome: its entry number, or why it was refused.
+pub type Outcome = Result<String, RegistrationError>;
 
-/// Decides and appends one batch in one transaction; answers each entry.
-/// Kept whole (not split into steps) because every step shares the one
-/// transaction and its start time, which is what makes the batch's checks
-/// and inserts a single atomic decision.
+/// How often a batch is retried when Postgres breaks a deadlock or a
+/// serialization conflict by aborting it (both are safe to retry whole).
+const RETRIES: usize = 3;
+
 async fn write_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    // The database's transaction start time closes the entry window too: a
-    // request stamped just before `ends_at` whose batch only starts after it
-    // is refused, so a draw (which waits for every transaction that began
-    // before it) never misses an entry accepted later.
-    let batch_time: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
-        .fetch_one(&mut *tx)
-        .await?;
-    let campaigns = load_campaigns(&mut tx, batch).await?;
-
-    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(batch.len());
-    let mut seen = HashSet::new();
-    let (mut ids, mut types, mut versions, mut payloads, mut rows) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    for (index, pending) in batch.iter().enumerate() {
-        let command = &pending.command;
-        let Some(window) = campaigns
-            .get(&command.campaign_id.to_string())
-            .and_then(Campaign::entry_window)
-        else {
-            let missing = !campaigns.contains_key(&command.campaign_id.to_string());
-            outcomes.push(Some(Err(if missing {
-                RegistrationError::CampaignNotFound
-            } else {
-                ParticipationError::CampaignNotOpen.into()
-            })));
-            continue;
-        };
-        if !seen.insert(command.pid.clone()) {
-            outcomes.push(Some(Err(ParticipationError::AlreadyEntered.into())));
-            continue;
-        }
-        let decided = ensure_entry_window_open(&window, batch_time).and_then(|()| {
-            decide_registration(
-                &Participation::default(),
-                RegisterParticipant {
-                    campaign: window,
-                    ..command.clone()
-                },
-            )
-        });
-        match decided {
-            Ok(event) => {
-                ids.push(command.pid.clone());
-                types.push(event.event_type());
-                versions.push(event.event_version());
-                payloads.push(serde_json::to_value(&event).expect("events always serialise"));
-                rows.push(index);
-                outcomes.push(None);
+    let commands: Vec<&RegisterParticipant> = batch.iter().map(|p| &p.command).collect();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match batch::write(pool, &commands).await {
+            Err(error) if attempt < RETRIES && batch::is_retryable(&error) => {
+                tracing::debug!(%error, attempt, "registration batch retried");
             }
-            Err(rule) => outcomes.push(Some(Err(rule.into()))),
+            result => return result,
         }
     }
-
-    if !ids.is_empty() {
-        let inserted: Vec<String> = sqlx::query_scalar(
-            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-             SELECT $1, t.id, 1, t.event_type, t.event_version, t.payload, '{}'::jsonb \
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::jsonb[]) \
-                  AS t(id, event_type, event_version, payload) \
-             ON CONFLICT DO NOTHING RETURNING aggregate_id",
-        )
-        .bind(Participation::TYPE)
-        .bind(&ids)
-        .bind(&types)
-        .bind(&versions)
-        .bind(&payloads)
-        .fetch_all(&mut *tx)
-        .await?;
-        let inserted: HashSet<String> = inserted.into_iter().collect();
-        for (row, id) in rows.into_iter().zip(ids) {
-            outcomes[row] = Some(if inserted.contains(&id) {
-                Ok(())
-            } else {
-                Err(ParticipationError::AlreadyEntered.into())
-            });
-        }
-    }
-    tx.commit().await?;
-    Ok(outcomes
-        .into_iter()
-        .map(|o| o.expect("every registration has an outcome"))
-        .collect())
 }
 
-/// Current state of every campaign the batch names, from the event store.
-async fn load_campaigns(
+/// Current state of the given campaigns, from the event store.
+pub(crate) async fn load_campaigns(
     tx: &mut sqlx::PgConnection,
-    batch: &[Pending],
+    ids: &[String],
 ) -> Result<HashMap<String, Campaign>, sqlx::Error> {
-    let ids: Vec<String> = batch
-        .iter()
-        .map(|p| p.command.campaign_id.to_string())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
     let rows = sqlx::query(
         "SELECT aggregate_id, event_type, event_version, payload::text AS payload FROM events \
          WHERE aggregate_type = $1 AND aggregate_id = ANY($2) ORDER BY aggregate_id, sequence",
     )
     .bind(Campaign::TYPE)
-    .bind(&ids)
+    .bind(ids)
     .fetch_all(&mut *tx)
     .await?;
     let mut campaigns: HashMap<String, Campaign> = HashMap::new();

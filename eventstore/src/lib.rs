@@ -6,7 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
-pub mod entry_numbers;
 pub mod group_commit;
 pub mod jetstream;
 pub mod metrics;
