@@ -32,6 +32,8 @@ use serde::{Deserialize, Serialize};
 
 pub use packages::ensure_packages;
 
+use crate::settings::ExternalUrlsSet;
+
 /// Name of the state file in the data folder.
 const INFRA_FILE: &str = "infra.json";
 /// Name of the start lock in the data folder.
@@ -237,16 +239,14 @@ impl EmbeddedInfra {
     }
 }
 
-fn env_set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| !v.is_empty())
-}
-
-/// `promo with-infra -- <cmd> [args...]`: if DATABASE_URL and NATS_URL are both set, run cmd as
-/// is; otherwise start EmbeddedInfra under `data_dir`, run cmd with DATABASE_URL/NATS_URL
-/// exported, stop the infra afterwards (also on Ctrl-C), and return the command's exit code.
+/// `promo with-infra -- <cmd> [args...]`: if DATABASE_URL and NATS_URL are both set (`urls_set`),
+/// run cmd as is; otherwise start EmbeddedInfra under `data_dir`, run cmd with
+/// DATABASE_URL/NATS_URL exported, stop the infra afterwards (also on Ctrl-C), and return the
+/// command's exit code.
 pub async fn run_with_infra(
     data_dir: &Path,
     nats_conf: &Path,
+    urls_set: ExternalUrlsSet,
     command: &[String],
 ) -> anyhow::Result<i32> {
     use tokio::signal::unix::{signal, SignalKind};
@@ -257,11 +257,14 @@ pub async fn run_with_infra(
     let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
 
-    if env_set("DATABASE_URL") && env_set("NATS_URL") {
+    if urls_set.database_url && urls_set.nats_url {
         return run_child(program, args, None, &mut sigint, &mut sigterm).await;
     }
-    for name in ["DATABASE_URL", "NATS_URL"] {
-        if env_set(name) {
+    for (name, set) in [
+        ("DATABASE_URL", urls_set.database_url),
+        ("NATS_URL", urls_set.nats_url),
+    ] {
+        if set {
             tracing::warn!("{name} is set but not both DATABASE_URL and NATS_URL: using the embedded infrastructure for both");
         }
     }
@@ -493,7 +496,7 @@ mod tests {
     }
 
     /// End to end on a real machine (starts services, hence ignored):
-    /// `cargo test -p promo-api embedded -- --ignored --nocapture`.
+    /// `cargo test -p promo-cli embedded -- --ignored --nocapture`.
     /// Data folder: `$PROMO_EMBED_TEST_DIR` or `/tmp/promo-embed-test`.
     #[tokio::test(flavor = "multi_thread")]
     #[ignore = "starts PostgreSQL and nats-server"]
@@ -503,9 +506,7 @@ mod tests {
             .with_env_filter("info")
             .with_test_writer()
             .try_init();
-        let data_dir = std::env::var_os("PROMO_EMBED_TEST_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp/promo-embed-test"));
+        let data_dir = crate::settings::embed_test_dir();
         let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats.conf");
 
         let t = std::time::Instant::now();

@@ -75,15 +75,11 @@ pub async fn analytics_replay_rate(
 
 #[cfg(test)]
 mod tests {
-    /// `DATABASE_URL=… cargo test --release -p promo-api replay_rate -- --ignored --nocapture`
+    /// `DATABASE_URL=… cargo test --release -p promo-cli replay_rate -- --ignored --nocapture`
     #[tokio::test]
     #[ignore = "needs DATABASE_URL pointing at a scratch database; slow"]
     async fn replay_rate() {
-        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-        let events: i64 = std::env::var("EVENTS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100_000);
+        let (url, events) = crate::settings::replay_rate_inputs();
         let (n, took) = super::analytics_replay_rate(&url, events)
             .await
             .expect("replay");

@@ -47,7 +47,7 @@ pub(crate) fn parse_effective_uid(status: &str) -> Option<u32> {
 
 /// Finds an executable by name on `$PATH`, then in the usual system bin directories.
 pub(crate) fn which(name: &str) -> Option<PathBuf> {
-    let path_var = std::env::var_os("PATH").unwrap_or_default();
+    let path_var = crate::settings::search_path();
     std::env::split_paths(&path_var)
         .chain(EXTRA_BIN_DIRS.iter().map(PathBuf::from))
         .map(|dir| dir.join(name))
