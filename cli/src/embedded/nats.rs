@@ -349,3 +349,38 @@ async fn check_config(server: &Path, conf: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nats_command_line_has_config_first_then_overriding_flags() {
+        let paths = NatsPaths::new(Path::new("/d"));
+        let args: Vec<String> = nats_args(Path::new("/repo/nats.conf"), 40123, &paths)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            args.join(" "),
+            "-c /repo/nats.conf -a 127.0.0.1 -p 40123 -js -sd /d/nats -l /d/nats.log -P /d/nats.pid"
+        );
+    }
+
+    #[test]
+    fn jetstream_account_info_replies_are_checked() {
+        let ok = br#"{"type":"io.nats.jetstream.api.v1.account_info_response","memory":0,"storage":0,"streams":0,"consumers":0,"limits":{},"api":{"total":1,"errors":0}}"#;
+        assert_eq!(check_account_info(ok), Ok(()));
+        let disabled = br#"{"type":"io.nats.jetstream.api.v1.account_info_response","error":{"code":503,"err_code":10039,"description":"jetstream not enabled for account"}}"#;
+        assert!(check_account_info(disabled)
+            .unwrap_err()
+            .contains("not enabled"));
+        assert!(check_account_info(b"nope").is_err());
+        assert!(check_account_info(br#"{"type":"other"}"#).is_err());
+    }
+
+    #[test]
+    fn nats_url_has_the_pinned_shape() {
+        assert_eq!(nats_url(42000), "nats://127.0.0.1:42000");
+    }
+}

@@ -547,3 +547,67 @@ async fn answers(port: u16) -> Result<(), String> {
 async fn wait_ready(port: u16, timeout: Duration, alive: impl Fn() -> bool) -> Result<(), String> {
     sys::wait_ready(|| answers(port), timeout, alive).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_postgres_major_is_picked_numerically() {
+        let names = ["9.6", "13", "15", "README", "16", "lib", "12"];
+        assert_eq!(pick_highest_major(names), Some("16".to_owned()));
+        assert_eq!(pick_highest_major(["9.6", "10"]), Some("10".to_owned()));
+        assert_eq!(pick_highest_major(["9.5", "9.6"]), Some("9.6".to_owned()));
+        assert_eq!(pick_highest_major(["x", ""]), None);
+        assert_eq!(pick_highest_major(Vec::<String>::new()), None);
+    }
+
+    #[test]
+    fn postgres_options_listen_on_loopback_with_private_socket() {
+        let opts = postgres_options(5555, Some(Path::new("/var/tmp/promo-pg-abc/sock")));
+        assert_eq!(
+            opts,
+            "-c listen_addresses=127.0.0.1 -p 5555 -k /var/tmp/promo-pg-abc/sock -c max_connections=300 -c shared_buffers=128MB"
+        );
+        let spaced = postgres_options(5555, Some(Path::new("/my data/it's/sock")));
+        assert!(spaced.contains(r"-k '/my data/it'\''s/sock'"), "{spaced}");
+        assert!(postgres_options(5555, None).contains("-k ''"));
+    }
+
+    #[test]
+    fn socket_dir_is_dropped_when_too_long_for_sun_path() {
+        assert!(socket_dir_for(Path::new("/var/tmp/promo-pg-0123456789ab")).is_some());
+        let long = PathBuf::from(format!("/{}", "x".repeat(100)));
+        assert!(socket_dir_for(&long).is_none());
+    }
+
+    #[test]
+    fn postmaster_pid_gives_pid_and_port() {
+        let text = "12345\n/var/tmp/promo-pg-x/data\n1700000000\n41234\n/var/tmp/promo-pg-x/sock\n127.0.0.1\n  1234 5678\nready   \n";
+        assert_eq!(parse_postmaster_pid(text), Some((12345, 41234)));
+        assert_eq!(parse_postmaster_pid("12345\n"), None);
+    }
+
+    #[test]
+    fn fallback_cluster_dir_is_stable_and_per_data_folder() {
+        let a = fallback_cluster_dir(Path::new("/root/promo/data"));
+        let b = fallback_cluster_dir(Path::new("/root/promo/data"));
+        let c = fallback_cluster_dir(Path::new("/root/other/data"));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let name = a.file_name().unwrap().to_str().unwrap();
+        assert!(
+            name.starts_with("promo-pg-") && name.len() == "promo-pg-".len() + 12,
+            "{name}"
+        );
+        assert_eq!(a.parent(), Some(Path::new("/var/tmp")));
+    }
+
+    #[test]
+    fn database_url_has_the_pinned_shape() {
+        assert_eq!(
+            database_url(41000),
+            "postgres://postgres@127.0.0.1:41000/postgres"
+        );
+    }
+}
