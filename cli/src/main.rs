@@ -1,5 +1,5 @@
-//! The `promo` command line: reads configuration, connects, migrates and
-//! serves, or runs one of the tools around the service.
+//! The `promo` command line: reads the tooling's configuration (`promo_cli::settings`), then
+//! serves or runs one of the tools around the service.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use promo_api::auth::Auth;
 use promo_api::{Application, BuildOptions, Config};
 use promo_cli::embedded::{run_with_infra, EmbeddedInfra};
+use promo_cli::settings::Settings;
 
 #[derive(Parser)]
 #[command(
@@ -65,33 +66,15 @@ enum Command {
     },
 }
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("PROMO_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("data"))
-}
-
-/// `nats.conf` next to the workspace (or `PROMO_NATS_CONF`).
-fn nats_conf() -> PathBuf {
-    if let Some(path) = std::env::var_os("PROMO_NATS_CONF") {
-        return PathBuf::from(path);
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("nats.conf");
-    if workspace.exists() {
-        workspace
-    } else {
-        PathBuf::from("nats.conf")
-    }
-}
-
-fn init_tracing() {
+fn init_tracing(settings: &Settings) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = settings
+        .log_filter
+        .as_deref()
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+    if settings.log_json {
         builder.json().init();
     } else {
         builder.init();
@@ -99,12 +82,12 @@ fn init_tracing() {
 }
 
 /// `AUTH_JWT_SECRET`, or a random one kept in the data folder for local use.
-fn jwt_secret(data_dir: &Path) -> anyhow::Result<String> {
-    if let Ok(secret) = std::env::var("AUTH_JWT_SECRET") {
+fn jwt_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
+    if let Some(secret) = configured {
         if secret.len() < 16 {
             anyhow::bail!("AUTH_JWT_SECRET must be at least 16 characters");
         }
-        return Ok(secret);
+        return Ok(secret.to_owned());
     }
     let path = data_dir.join("jwt-secret");
     if let Ok(secret) = std::fs::read_to_string(&path) {
@@ -130,23 +113,25 @@ async fn shutdown_signal() {
 
 /// DATABASE_URL/NATS_URL when both are set, else the embedded instances.
 async fn infrastructure(
-    data_dir: &Path,
+    settings: &Settings,
 ) -> anyhow::Result<(String, String, Option<EmbeddedInfra>)> {
-    match (
-        std::env::var("DATABASE_URL").ok(),
-        std::env::var("NATS_URL").ok(),
-    ) {
-        (Some(db), Some(nats)) => Ok((db, nats, None)),
-        _ => {
+    match settings.external_urls() {
+        Some((db, nats)) => Ok((db, nats, None)),
+        None => {
+            let data_dir = &settings.data_dir;
             tracing::info!(data_dir = %data_dir.display(), "DATABASE_URL/NATS_URL not both set: starting embedded Postgres and NATS");
-            let infra = EmbeddedInfra::start(data_dir, &nats_conf()).await?;
+            let infra = EmbeddedInfra::start(data_dir, &settings.nats_conf).await?;
             Ok((infra.database_url(), infra.nats_url(), Some(infra)))
         }
     }
 }
 
-async fn run_bench(quick: bool, output: Option<PathBuf>) -> anyhow::Result<()> {
-    let (database_url, nats_url, infra) = infrastructure(&data_dir()).await?;
+async fn run_bench(
+    settings: &Settings,
+    quick: bool,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let (database_url, nats_url, infra) = infrastructure(settings).await?;
     let options = promo_cli::bench::BenchOptions { quick };
     let report = promo_cli::bench::run(&database_url, &nats_url, options).await;
     if let Some(infra) = infra {
@@ -160,8 +145,8 @@ async fn run_bench(quick: bool, output: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_replay(read_model: &str) -> anyhow::Result<()> {
-    let (database_url, _, infra) = infrastructure(&data_dir()).await?;
+async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()> {
+    let (database_url, _, infra) = infrastructure(settings).await?;
     let replayed = promo_cli::replay::run(&database_url, read_model).await;
     if let Some(infra) = infra {
         infra.stop().await?;
@@ -169,10 +154,9 @@ async fn run_replay(read_model: &str) -> anyhow::Result<()> {
     replayed.map(|_| ())
 }
 
-async fn serve() -> anyhow::Result<()> {
-    let data_dir = data_dir();
-    let (database_url, nats_url, infra) = infrastructure(&data_dir).await?;
-    let secret = jwt_secret(&data_dir)?;
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let (database_url, nats_url, infra) = infrastructure(settings).await?;
+    let secret = jwt_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     let config = Config::from_env(database_url, nats_url, secret.clone())?;
     let app = Application::build(config, BuildOptions::default()).await?;
     let addr = app.local_addr();
@@ -190,12 +174,13 @@ async fn serve() -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    init_tracing();
+    let settings = Settings::from_env();
+    init_tracing(&settings);
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve => serve().await.map(|()| 0),
-        Command::Replay { read_model } => run_replay(&read_model).await.map(|()| 0),
-        Command::Bench { quick, output } => run_bench(quick, output).await.map(|()| 0),
+        Command::Serve => serve(&settings).await.map(|()| 0),
+        Command::Replay { read_model } => run_replay(&settings, &read_model).await.map(|()| 0),
+        Command::Bench { quick, output } => run_bench(&settings, quick, output).await.map(|()| 0),
         Command::Verify {
             source,
             entrants,
@@ -209,7 +194,13 @@ async fn main() -> std::process::ExitCode {
             .await,
         )),
         Command::WithInfra { command } => {
-            run_with_infra(&data_dir().join("with-infra"), &nats_conf(), &command).await
+            run_with_infra(
+                &settings.data_dir.join("with-infra"),
+                &settings.nats_conf,
+                settings.external_urls_set(),
+                &command,
+            )
+            .await
         }
     };
     match result {

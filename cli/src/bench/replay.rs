@@ -10,6 +10,9 @@ use promo_projections::replay::replay;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::plan::Sizes;
+use super::report::{row, Row};
+
 /// Writes `events` `ParticipantRegistered` events of one campaign straight
 /// into the store, in the exact JSON shape the aggregate produces.
 async fn seed_events(pool: &PgPool, events: i64) -> anyhow::Result<()> {
@@ -73,17 +76,34 @@ pub async fn analytics_replay_rate(
     Ok((report.events, elapsed))
 }
 
+/// The replay figure: analytics rebuilt over `sizes.replay_events` events.
+pub(super) async fn measure_replay(
+    database_url: &str,
+    sizes: &Sizes,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    eprintln!(
+        "bench: analytics replay over {} events",
+        sizes.replay_events
+    );
+    let (replayed, took) = analytics_replay_rate(database_url, sizes.replay_events).await?;
+    let rate = replayed as f64 / took.as_secs_f64();
+    rows.push(row(
+        format!("Analytics replay (rebuild aside + swap), {replayed} events"),
+        format!("{rate:.0} events/s ({:.1} s)", took.as_secs_f64()),
+        "≥ 500k events/s",
+        Some(rate >= 500_000.0),
+    ));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    /// `DATABASE_URL=… cargo test --release -p promo-api replay_rate -- --ignored --nocapture`
+    /// `DATABASE_URL=… cargo test --release -p promo-cli replay_rate -- --ignored --nocapture`
     #[tokio::test]
     #[ignore = "needs DATABASE_URL pointing at a scratch database; slow"]
     async fn replay_rate() {
-        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-        let events: i64 = std::env::var("EVENTS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100_000);
+        let (url, events) = crate::settings::replay_rate_inputs();
         let (n, took) = super::analytics_replay_rate(&url, events)
             .await
             .expect("replay");

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::process::{Child, Command};
 
+use super::report::{row, Row};
+
 pub struct ServiceProcess {
     child: Child,
     pub base_url: String,
@@ -80,4 +82,15 @@ impl ServiceProcess {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// The memory figure: the service process's peak resident set size so far.
+pub(super) fn measure_peak_rss(service: &ServiceProcess, rows: &mut Vec<Row>) {
+    let rss_mib = service.peak_rss_kib().unwrap_or(0) as f64 / 1024.0;
+    rows.push(row(
+        "Peak RSS of the service process",
+        format!("{rss_mib:.0} MiB"),
+        "≤ 150 MB",
+        Some(rss_mib * 1.048_576 <= 150.0),
+    ));
 }

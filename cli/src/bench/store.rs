@@ -1,5 +1,6 @@
 //! Baselines measured against the same Postgres: the box's single-row
 //! insert commit limit, and the plain cqrs-es + postgres-es registration path.
+//! Every registration throughput figure is reported as a ratio to them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,9 +14,57 @@ use promo_domain::privacy::SealedPersonalData;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::plan::Sizes;
+use super::report::{row, Row};
+
+/// The baselines the registration figures are compared with, in commands per second.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Baselines {
+    /// Single-row insert commits with as many clients as the bench has connections.
+    pub(super) insert_limit: f64,
+    /// cqrs-es + postgres-es registrations with as many in flight.
+    pub(super) cqrs: f64,
+}
+
+/// The baseline figures: insert commit limit with 1 and with N clients, and cqrs-es.
+pub(super) async fn measure_baselines(
+    pool: &PgPool,
+    sizes: &Sizes,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<Baselines> {
+    let c = sizes.clients;
+    eprintln!("bench: single-row insert commit limit");
+    let insert_1 = insert_commit_limit(pool, 1, sizes.run).await?;
+    let insert_c = insert_commit_limit(pool, c, sizes.run).await?;
+    rows.push(row(
+        "Single-row insert commits, 1 client (box limit)",
+        format!("{insert_1:.0}/s"),
+        "baseline",
+        None,
+    ));
+    rows.push(row(
+        format!("Single-row insert commits, {c} clients (box limit)"),
+        format!("{insert_c:.0}/s"),
+        "baseline",
+        None,
+    ));
+    eprintln!("bench: cqrs-es baseline");
+    let cqrs = cqrs_registration_baseline(pool, c, sizes.run).await?;
+    rows.push(row(
+        format!("cqrs-es + postgres-es registration, {c} in flight"),
+        format!("{cqrs:.0}/s"),
+        "baseline",
+        None,
+    ));
+    Ok(Baselines {
+        insert_limit: insert_c,
+        cqrs,
+    })
+}
+
 /// Autocommit single-row inserts of an event-shaped row by `clients`
 /// concurrent connections for `duration` (pgbench's insert test, in-process).
-pub async fn insert_commit_limit(
+async fn insert_commit_limit(
     pool: &PgPool,
     clients: usize,
     duration: Duration,
@@ -56,7 +105,7 @@ pub async fn insert_commit_limit(
 /// The framework baseline: one `postgres_cqrs` execute per registration
 /// (load the new aggregate, decide, insert in its own transaction), with
 /// `in_flight` commands concurrently.
-pub async fn cqrs_registration_baseline(
+async fn cqrs_registration_baseline(
     pool: &PgPool,
     in_flight: usize,
     duration: Duration,

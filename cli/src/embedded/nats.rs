@@ -1,7 +1,9 @@
-//! The private `nats-server` (JetStream): command line, spawn, readiness (TCP, connect, JetStream
-//! account query), reuse of a running instance, graceful stop.
+//! The private `nats-server` (JetStream): command line, config check, spawn, reuse of a running
+//! instance, graceful stop. Its readiness probe is the `probe` submodule.
 //!
 //! Files in the data folder: `nats/` (JetStream store), `nats.log`, `nats.pid`.
+
+mod probe;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 
 use super::sys;
+use probe::wait_ready;
 
 /// Where Debian's `nats-server` package installs the server.
 pub(crate) const DEBIAN_NATS_SERVER: &str = "/usr/sbin/nats-server";
@@ -281,54 +284,6 @@ fn is_our_server(pid: u32, paths: &NatsPaths) -> bool {
         })
 }
 
-/// One readiness probe: TCP, NATS connect, and a JetStream account info request.
-///
-/// The request is raw (`$JS.API.INFO`) on purpose: async-nats 0.51's `query_account()` cannot
-/// decode the reply of nats-server 2.9 (Debian bookworm), which lacks `reserved_memory`.
-async fn answers(port: u16) -> Result<(), String> {
-    if !sys::tcp_open(port).await {
-        return Err("port not open".to_owned());
-    }
-    let probe = async {
-        let client = async_nats::ConnectOptions::new()
-            .connection_timeout(Duration::from_secs(2))
-            .connect(nats_url(port))
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let result = client
-            .request("$JS.API.INFO", "".into())
-            .await
-            .map_err(|e| format!("JetStream account info: {e}"))
-            .and_then(|reply| check_account_info(&reply.payload));
-        let _ = client.drain().await;
-        result
-    };
-    match tokio::time::timeout(Duration::from_secs(5), probe).await {
-        Ok(r) => r,
-        Err(_) => Err("probe timed out".to_owned()),
-    }
-}
-
-/// Accepts a `$JS.API.INFO` reply that is an account info response without an error.
-pub(crate) fn check_account_info(payload: &[u8]) -> Result<(), String> {
-    let reply: serde_json::Value = serde_json::from_slice(payload)
-        .map_err(|e| format!("JetStream account info is not JSON: {e}"))?;
-    if let Some(error) = reply.get("error") {
-        return Err(format!("JetStream account info: {error}"));
-    }
-    match reply.get("type").and_then(|t| t.as_str()) {
-        Some("io.nats.jetstream.api.v1.account_info_response") => Ok(()),
-        other => Err(format!(
-            "unexpected JetStream account info reply type {other:?}"
-        )),
-    }
-}
-
-/// Waits until the server answers JetStream requests (see [`sys::wait_ready`]).
-async fn wait_ready(port: u16, timeout: Duration, alive: impl Fn() -> bool) -> Result<(), String> {
-    sys::wait_ready(|| answers(port), timeout, alive).await
-}
-
 /// Checks the config file with `nats-server -c <conf> -t` for a clear error before starting.
 async fn check_config(server: &Path, conf: &Path) -> anyhow::Result<()> {
     let out = tokio::process::Command::new(server)
@@ -348,4 +303,27 @@ async fn check_config(server: &Path, conf: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nats_command_line_has_config_first_then_overriding_flags() {
+        let paths = NatsPaths::new(Path::new("/d"));
+        let args: Vec<String> = nats_args(Path::new("/repo/nats.conf"), 40123, &paths)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            args.join(" "),
+            "-c /repo/nats.conf -a 127.0.0.1 -p 40123 -js -sd /d/nats -l /d/nats.log -P /d/nats.pid"
+        );
+    }
+
+    #[test]
+    fn nats_url_has_the_pinned_shape() {
+        assert_eq!(nats_url(42000), "nats://127.0.0.1:42000");
+    }
 }

@@ -47,7 +47,7 @@ pub(crate) fn parse_effective_uid(status: &str) -> Option<u32> {
 
 /// Finds an executable by name on `$PATH`, then in the usual system bin directories.
 pub(crate) fn which(name: &str) -> Option<PathBuf> {
-    let path_var = std::env::var_os("PATH").unwrap_or_default();
+    let path_var = crate::settings::search_path();
     std::env::split_paths(&path_var)
         .chain(EXTRA_BIN_DIRS.iter().map(PathBuf::from))
         .map(|dir| dir.join(name))
@@ -248,5 +248,44 @@ where
             return Err(format!("no answer within {}s ({err})", timeout.as_secs()));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_and_passwd_parsing() {
+        assert_eq!(
+            parse_effective_uid("Name:\tx\nUid:\t1000\t0\t0\t0\n"),
+            Some(0)
+        );
+        assert_eq!(parse_effective_uid("Uid:\t0\t1000\t0\t0\n"), Some(1000));
+        assert_eq!(
+            parse_passwd_ids(
+                "postgres:x:104:110:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash\n"
+            ),
+            Some((104, 110))
+        );
+        assert_eq!(parse_passwd_ids("broken"), None);
+        assert_eq!(parse_stat_state("42 (nats server) S 1 2 3"), Some('S'));
+        assert_eq!(parse_stat_state("42 (a) b) Z 1"), Some('Z'));
+    }
+
+    #[test]
+    fn shell_quoting_and_tails() {
+        assert_eq!(shell_quote("plain/path-1.2".as_ref()), "plain/path-1.2");
+        assert_eq!(shell_quote("a b".as_ref()), "'a b'");
+        assert_eq!(shell_quote("".as_ref()), "''");
+        assert_eq!(tail_lines("1\n2\n3\n4", 2), "3\n4");
+        assert_eq!(tail_lines("1", 5), "1");
+    }
+
+    #[test]
+    fn exit_codes_follow_the_shell_convention() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(exit_code(std::process::ExitStatus::from_raw(3 << 8)), 3);
+        assert_eq!(exit_code(std::process::ExitStatus::from_raw(9)), 137);
     }
 }
