@@ -100,7 +100,10 @@ impl CommandService {
     }
 
     /// Group-committed; answers the entry number assigned at commit.
-    pub async fn register(&self, command: RegisterParticipant) -> Result<String, RegistrationError> {
+    pub async fn register(
+        &self,
+        command: RegisterParticipant,
+    ) -> Result<String, RegistrationError> {
         self.registrations.register(command).await
     }
 }

@@ -5,8 +5,10 @@
 //! Drawing, step by step:
 //! 1. The owner, the campaign's end and "not drawn yet" are checked first
 //!    (the same pure rule the aggregate applies), before any heavy reading.
-//! 2. Registrations still being written when the campaign was seen ended are
-//!    waited for, then the frozen entrant list is read from the event store.
+//! 2. The campaign is recorded as ended (if only its end time had passed)
+//!    and the entry batches holding it are waited for (a per-campaign lock,
+//!    not a scan of every transaction); then the frozen entrant list is
+//!    read from the event store.
 //! 3. The canonical list text is stored under its own SHA-256 before the
 //!    draw is recorded (see `promo_eventstore::registrations`).
 //! 4. The `Draw` aggregate (id = campaign id) decides and records
@@ -14,17 +16,17 @@
 //!    campaign: a concurrent loser gets a conflict, reported as already drawn.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use promo_domain::campaign::{Campaign, CampaignCommand, CampaignStatus};
 use promo_domain::draw::{
     algorithm_for, canonical_list, ensure_may_draw, CampaignFacts, Draw, DrawCommand, DrawError,
     DrawRecord, RunDraw,
 };
+use promo_eventstore::group_commit::entries_barrier;
 use promo_eventstore::registrations;
 use promo_projections::participants::masked_personal_data;
 use promo_projections::participants::queries::masked_of;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::campaigns;
@@ -55,7 +57,7 @@ pub async fn draw_winners(app: &App, input: DrawWinners) -> AppResult<DrawRecord
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::internal(format!("campaign {campaign_id} has no secrets")))?
         .draw_seed;
-    wait_for_in_flight_writes(&app.pool).await?;
+    close_entries(app, &campaign, campaign_id, &input.owner, now).await?;
     let entrants = registrations::frozen_entrants(&app.pool, campaign_id)
         .await
         .map_err(AppError::internal)?;
@@ -85,50 +87,36 @@ pub async fn draw_winners(app: &App, input: DrawWinners) -> AppResult<DrawRecord
         .ok_or_else(|| AppError::internal("a recorded draw did not load"))
 }
 
+/// Makes the entrant list final: a campaign past its end time but not yet
+/// ended is recorded as ended now, then the draw waits for the entry
+/// batches that already hold the campaign ([`entries_barrier`]). Every
+/// later batch reads the campaign ended, whatever any clock says.
+async fn close_entries(
+    app: &App,
+    campaign: &Campaign,
+    campaign_id: Uuid,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if campaign.status == CampaignStatus::Active {
+        app.commands
+            .campaign(
+                campaign_id,
+                CampaignCommand::End {
+                    owner_id: owner.to_string(),
+                    ended_at: now,
+                },
+            )
+            .await
+            .map_err(|e| AppError::from_aggregate(e, || AppError::ConcurrentUpdate))?;
+    }
+    entries_barrier(&app.pool, campaign_id).await?;
+    Ok(())
+}
+
 /// The campaign's draw as recorded in the event store (empty if none).
 async fn load(app: &App, campaign_id: Uuid) -> AppResult<Draw> {
     app.load(&campaign_id.to_string()).await
-}
-
-/// How long a draw waits for registrations that were being written when it
-/// saw the campaign ended.
-const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
-
-/// Waits until every transaction of this database that began before now has
-/// finished. Called after the campaign was seen ended: a registration batch
-/// that read the campaign while it was still open may commit a moment later,
-/// and its entrant, told they entered, must be in the frozen list. A batch
-/// beginning later reads the campaign as ended and refuses the entry.
-///
-/// Transaction start times (`pg_stat_activity.xact_start`) are used rather
-/// than transaction ids because a batch has no id until its first write, and
-/// it reads the campaign before writing. Only transactions older than the
-/// horizon are waited for, so steady traffic never holds a draw back; a
-/// transaction open for longer than [`IN_FLIGHT_WAIT`] fails the draw with a
-/// retryable 503 rather than risking an incomplete list.
-async fn wait_for_in_flight_writes(pool: &PgPool) -> AppResult<()> {
-    let horizon: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
-        .fetch_one(pool)
-        .await?;
-    let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
-    loop {
-        let older: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND xact_start < $1",
-        )
-        .bind(horizon)
-        .fetch_one(pool)
-        .await?;
-        if older == 0 {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(AppError::Unavailable(format!(
-                "{older} transaction(s) older than the draw are still open"
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The recorded draw: from the draw log read model, or, while that has not

@@ -7,11 +7,11 @@
 use chrono::{DateTime, Utc};
 use promo_domain::channel::Channel;
 use promo_domain::entrant::{EntrantName, PhoneNumber};
+use promo_domain::participation;
 use promo_domain::participation::{
     ensure_entry_window_open, ParticipationError, RegisterParticipant,
 };
 use promo_domain::privacy::{self, PersonalData};
-use promo_domain::participation;
 use promo_eventstore::group_commit::RegistrationError;
 use promo_eventstore::metrics::OutcomeLabel;
 use promo_eventstore::participation_log::Attempt;

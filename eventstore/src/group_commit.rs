@@ -28,8 +28,8 @@ use tokio_util::sync::CancellationToken;
 use crate::codec::{self, Decoded};
 
 mod batch;
-pub use batch::campaign_lock_key;
 use crate::metrics::Metrics;
+pub use batch::campaign_lock_key;
 
 /// Largest batch one transaction takes.
 const MAX_BATCH: usize = 512;
@@ -194,4 +194,19 @@ pub(crate) async fn load_campaigns(
         campaigns.entry(id).or_default().apply(event);
     }
     Ok(campaigns)
+}
+
+/// Returns once every registration batch of the campaign that holds or
+/// waits for its lock right now has committed or rolled back. Called by the
+/// draw after the campaign is recorded as ended: later batches read it
+/// ended under the same lock and refuse, so the entrant list read after
+/// this is final. Unrelated transactions (exports, replays, vacuum, other
+/// campaigns) are not waited for.
+pub async fn entries_barrier(pool: &PgPool, campaign_id: uuid::Uuid) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(campaign_lock_key(campaign_id))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }

@@ -70,10 +70,9 @@ pub(super) async fn write(
             .execute(&mut *tx)
             .await?;
     }
-    let batch_time: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT clock_timestamp()")
-            .fetch_one(&mut *tx)
-            .await?;
+    let batch_time: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
+        .fetch_one(&mut *tx)
+        .await?;
     let ids: Vec<String> = campaign_ids.iter().map(Uuid::to_string).collect();
     let campaigns = load_campaigns(&mut tx, &ids).await?;
     let existing = existing_pids(&mut tx, batch).await?;
@@ -169,7 +168,9 @@ async fn allocate_numbers(
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut counts: HashMap<(Uuid, NaiveDate), i32> = HashMap::new();
     for entry in accepted {
-        *counts.entry((entry.command.campaign_id, entry.day)).or_default() += 1;
+        *counts
+            .entry((entry.command.campaign_id, entry.day))
+            .or_default() += 1;
     }
     let mut keys: Vec<_> = counts.keys().copied().collect();
     keys.sort();
