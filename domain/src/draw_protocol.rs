@@ -36,7 +36,7 @@ mod tests;
 #[cfg(test)]
 mod tests_v2;
 
-pub use checks::{check, Check, CheckName, CheckStatus, DrawChecks};
+pub use checks::{check, check_text, Check, CheckName, CheckStatus, DrawChecks};
 pub use draw_rules::{
     DrawRules, DrawRulesError, DrawRulesInput, DEFAULT_CLAIM_DAYS, MAX_ALTERNATE_COUNT,
     MAX_CLAIM_DAYS, MAX_WINNER_COUNT,

@@ -8,161 +8,53 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{
-    hex32, parse_hex32, v1, v2, CanonicalList, DrawRules, ProtocolVersion, PublishedDraw,
-    Verification,
-};
+use super::{hex32, parse_hex32, v1, v2, CanonicalList, DrawRules, ProtocolVersion, PublishedDraw};
 
 mod order;
+mod report;
 
 use order::order_check;
+use report::{failed, not_checked, Outcome, Skip};
+pub use report::{Check, CheckName, CheckStatus, DrawChecks};
 
-/// What a check compares. The order of the variants is the order of [`check`]'s list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CheckName {
-    /// `protocolVersion` is `draw/v1` or `draw/v2`.
-    ProtocolVersion,
-    /// The record's `commitment` is the `seedCommitment` published with the campaign.
-    PublishedCommitment,
-    /// `serverSeed` is 64 lowercase hex digits.
-    ServerSeed,
-    /// `draw/v2`: the stated rules are in range and `rules` is their canonical text.
-    DrawRules,
-    /// `commitment` is the hash of the tag, campaign id, server seed (and v2 rules).
-    Commitment,
-    /// `entrantCount` is the length of the list.
-    EntrantCount,
-    /// An embedded `listText` is the list verified against.
-    ListText,
-    /// `listHash` is SHA-256 of the canonical list text.
-    ListHash,
-    /// The parameters are valid for the list and `params` is their canonical string.
-    Params,
-    /// `seed` is the hash of the tag, server seed, list hash and params string.
-    SeedDerivation,
-    /// `winners` and `alternates` are the recomputed ordering's.
-    Order,
-}
-
-impl CheckName {
-    /// The line `promo verify` prints for this check.
-    pub fn label(self, version: Option<ProtocolVersion>) -> &'static str {
-        match self {
-            CheckName::ProtocolVersion => "protocol version",
-            CheckName::PublishedCommitment => "commitment = campaign's published seedCommitment",
-            CheckName::ServerSeed => "server seed is 64 lowercase hex digits",
-            CheckName::DrawRules => "draw rules: in range, canonical text",
-            CheckName::Commitment => match version {
-                Some(ProtocolVersion::V2) => {
-                    "commitment = SHA-256(promo/draw/v2/commit, campaign id, server seed, rules)"
-                }
-                _ => "commitment = SHA-256(promo/draw/v1/commit, campaign id, server seed)",
-            },
-            CheckName::EntrantCount => "entrant count = length of the list",
-            CheckName::ListText => "embedded listText = the list verified against",
-            CheckName::ListHash => "list hash = SHA-256(canonical list text)",
-            CheckName::Params => "draw parameters valid, params string",
-            CheckName::SeedDerivation => "seed derivation",
-            CheckName::Order => "winners and alternates order",
-        }
-    }
-}
-
-/// How a check came out. `detail` says what was compared or what differs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckStatus {
-    Passed,
-    Failed,
-    /// Not evaluated: its inputs are missing or broken (an earlier check says why).
-    NotChecked,
-}
-
-/// One named check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub name: CheckName,
-    pub label: &'static str,
-    pub status: CheckStatus,
-    /// On failure the difference in words (published and recomputed values); otherwise a
-    /// short note.
-    pub detail: String,
-}
-
-/// The checks of one record, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DrawChecks {
-    /// The version the record claims, when known.
-    pub protocol: Option<ProtocolVersion>,
-    pub checks: Vec<Check>,
-}
-
-impl DrawChecks {
-    /// No check failed. (A comparison that was not made, such as the published commitment
-    /// when none was given, does not fail the draw; callers that require it look at it.)
-    pub fn passed(&self) -> bool {
-        !self.checks.iter().any(|c| c.status == CheckStatus::Failed)
-    }
-
-    /// The first failed check, if any.
-    pub fn first_failure(&self) -> Option<&Check> {
-        self.checks.iter().find(|c| c.status == CheckStatus::Failed)
-    }
-
-    /// The status of one check, if it was listed.
-    pub fn status(&self, name: CheckName) -> Option<&CheckStatus> {
-        self.checks
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| &c.status)
-    }
-
-    /// `Match`, or `Mismatch` with the first failed check's detail.
-    pub fn verification(&self) -> Verification {
-        match self.first_failure() {
-            None => Verification::Match,
-            Some(failed) => Verification::Mismatch {
-                first_difference: failed.detail.clone(),
-            },
-        }
-    }
-
-    fn push(&mut self, name: CheckName, outcome: Outcome) {
-        let (status, detail) = match outcome {
-            Ok(note) => (CheckStatus::Passed, note),
-            Err(Skip::Failed(detail)) => (CheckStatus::Failed, detail),
-            Err(Skip::NotChecked(detail)) => (CheckStatus::NotChecked, detail),
-        };
-        self.checks.push(Check {
-            name,
-            label: name.label(self.protocol),
-            status,
-            detail,
-        });
-    }
-}
-
-enum Skip {
-    Failed(String),
-    NotChecked(String),
-}
-
-type Outcome = Result<String, Skip>;
-
-fn failed<T>(detail: String) -> Result<T, Skip> {
-    Err(Skip::Failed(detail))
-}
-
-fn not_checked<T>(why: &str) -> Result<T, Skip> {
-    Err(Skip::NotChecked(why.to_owned()))
-}
-
-/// Verifies `published` against `list` and, when given, against the campaign's published
-/// `seed_commitment` (compared as exact lowercase hex strings).
-pub fn check(
+/// [`check`] against an entrant list given as text (a file, a download, the record's
+/// `listText`), adding whether that text is the canonical list: a text that is not (unsorted,
+/// uppercase, a missing final LF, …) is refused, not normalised, and nothing that depends on
+/// the list is checked.
+pub fn check_text(
     published: &PublishedDraw,
-    list: &CanonicalList,
+    list_text: &str,
     seed_commitment: Option<&str>,
 ) -> DrawChecks {
+    match CanonicalList::parse_text(list_text) {
+        Ok(list) => {
+            let mut out = check(published, &list, seed_commitment);
+            let at = out
+                .checks
+                .iter()
+                .position(|c| c.name == CheckName::EntrantCount)
+                .unwrap_or(out.checks.len());
+            let note = format!("{} lines", list.len());
+            out.insert(at, CheckName::ListFormat, Ok(note));
+            out
+        }
+        Err(e) => {
+            let mut out = head(published, seed_commitment);
+            out.push(
+                CheckName::ListFormat,
+                failed(format!(
+                    "the entrant list is not a canonical draw/v1 list (the list format of both \
+                     versions): {e}"
+                )),
+            );
+            out
+        }
+    }
+}
+
+/// The checks every record starts with: its version, and its commitment against the one the
+/// campaign published.
+fn head(published: &PublishedDraw, seed_commitment: Option<&str>) -> DrawChecks {
     let version = published.protocol();
     let mut out = DrawChecks {
         protocol: version,
@@ -184,13 +76,24 @@ pub fn check(
             None => not_checked("no seedCommitment given (promo verify <URL> fetches it)"),
             Some(expected) if expected == published.commitment => Ok(expected.to_owned()),
             Some(expected) => failed(format!(
-                "commitment differs from the campaign's published seedCommitment: record {}, \
-                 published {expected}",
+                "commitment differs from the one published before the draw (the campaign's \
+                 seedCommitment): record {}, published {expected}",
                 published.commitment
             )),
         },
     );
-    let Some(version) = version else {
+    out
+}
+
+/// Verifies `published` against `list` and, when given, against the campaign's published
+/// `seed_commitment` (compared as exact lowercase hex strings).
+pub fn check(
+    published: &PublishedDraw,
+    list: &CanonicalList,
+    seed_commitment: Option<&str>,
+) -> DrawChecks {
+    let mut out = head(published, seed_commitment);
+    let Some(version) = out.protocol else {
         return out;
     };
 

@@ -421,7 +421,7 @@ fn check_names_every_comparison_in_order() {
         Some(&CheckStatus::Passed)
     );
     assert!(first_difference(checks.verification())
-        .starts_with("commitment differs from the campaign's published seedCommitment"));
+        .starts_with("commitment differs from the one published before the draw"));
 
     // Without one, it is not checked, and does not fail the draw.
     let checks = check(&published, &list, None);
@@ -595,4 +595,21 @@ fn the_block_counter_is_64_bits_wide() {
     let mut rng = ChaCha20Rng::from_seed(key);
     rng.set_word_pos(16 << 32);
     assert_ne!(rng.next_u64(), first[0]);
+}
+
+#[test]
+fn check_text_refuses_a_list_text_that_is_not_canonical() {
+    let (list, published) = vector_published(Algorithm::Weighted);
+    let checks = check_text(&published, &list.text(), Some(WEIGHTED_COMMITMENT));
+    assert!(checks.passed());
+    let names: Vec<CheckName> = checks.checks.iter().map(|c| c.name).collect();
+    let format = names.iter().position(|&n| n == CheckName::ListFormat).unwrap();
+    assert_eq!(names[format + 1], CheckName::EntrantCount);
+
+    let uppercase = list.text().to_uppercase();
+    let checks = check_text(&published, &uppercase, Some(WEIGHTED_COMMITMENT));
+    assert_eq!(checks.status(CheckName::ListFormat), Some(&CheckStatus::Failed));
+    assert_eq!(checks.status(CheckName::Order), None, "nothing is drawn from it");
+    assert!(first_difference(checks.verification())
+        .starts_with("the entrant list is not a canonical draw/v1 list"));
 }

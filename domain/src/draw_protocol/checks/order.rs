@@ -1,6 +1,6 @@
 //! The last check: the published winners and alternates are the recomputed ordering's.
 
-use super::{failed, Outcome};
+use super::report::{failed, Outcome};
 use crate::draw_protocol::stream::ordering;
 use crate::draw_protocol::{hex32, parse_hex32, v2, CanonicalList, DrawRules, PublishedDraw};
 
