@@ -21,7 +21,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,7 +33,7 @@ use cqrs_es::{Aggregate, EventStore};
 use futures::TryStreamExt;
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use promo_domain::draw::{
-    algorithm_for, canonical_list, ensure_may_draw, CampaignFacts, Draw, DrawCommand, DrawError,
+    canonical_list, draw_algorithm, ensure_may_draw, CampaignFacts, Draw, DrawCommand, DrawError,
     DrawRecord, DrawnEntrant, FrozenEntrant, RunDraw,
 };
 use promo_domain::draw_protocol::{self, hex32, CanonicalList};
@@ -46,7 +47,7 @@ use uuid::Uuid;
 
 use crate::auth::Owner;
 use crate::error::{from_aggregate_error, ApiError, ErrorBody};
-use crate::routes::extract::{ApiJson, CampaignId};
+use crate::routes::extract::CampaignId;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -69,6 +70,7 @@ impl From<DrawError> for ApiError {
             DrawError::InvalidWinnerCount => {
                 Self::validation("winnerCount", "must be between 1 and 1000")
             }
+            DrawError::RulesFixed => Self::new(StatusCode::CONFLICT, "DRAW_RULES_FIXED", message),
             DrawError::NotEnoughEntrants { .. } => {
                 Self::new(StatusCode::BAD_REQUEST, "PART_007", message)
             }
@@ -100,15 +102,35 @@ fn draw_path(campaign_id: Uuid) -> String {
 // POST /api/v1/events/{eventId}/draw-winners
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Optional: the draw rules were fixed when the campaign was published
+/// (draw/v2), so no body is needed. A body may repeat them; one that names
+/// another winner count or method is refused with 409 `DRAW_RULES_FIXED`.
+/// (Campaigns published before draw/v2 take both from here, as before:
+/// the published winner count and RANDOM by default.)
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DrawRequest {
-    /// Number of winners, 1 to 1000; defaults to the campaign's published winner count.
+    /// Number of winners, 1 to 1000; must equal the published one.
     pub winner_count: Option<u32>,
-    /// Apply the store-visit bonus: WEIGHTED by bonus entries (1, or 3 after a
-    /// visit) when true, RANDOM (everyone once) when false (default).
-    #[serde(default)]
-    pub visit_bonus: bool,
+    /// Store-visit bonus (WEIGHTED) or not (RANDOM); must equal the published one.
+    pub visit_bonus: Option<bool>,
+}
+
+/// The body of `POST /draw-winners`: none (or only whitespace) is the empty
+/// request; anything else must be the JSON of [`DrawRequest`], with the same
+/// answers as every JSON body (400, 413, 415).
+async fn draw_request(request: Request) -> Result<DrawRequest, ApiError> {
+    let headers = request.headers().clone();
+    let bytes = axum::body::Bytes::from_request(request, &())
+        .await
+        .map_err(|e| ApiError::from(JsonRejection::BytesRejection(e)))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DrawRequest::default());
+    }
+    let mut request = Request::new(axum::body::Body::from(bytes));
+    *request.headers_mut() = headers;
+    let Json(body) = Json::<DrawRequest>::from_request(request, &()).await?;
+    Ok(body)
 }
 
 /// A ranked entrant as the owner sees it (masked).
@@ -160,7 +182,8 @@ pub struct DrawResponse {
     pub total_participants: u64,
     pub winner_count: u32,
     pub winners: Vec<DrawnParticipant>,
-    /// Substitutes in order (the first `max(winnerCount, 10)` of them).
+    /// Substitutes in order: the published `alternateCount` of them (draw/v2;
+    /// campaigns published before: the first `max(winnerCount, 10)`).
     pub alternates: Vec<DrawnParticipant>,
     pub drawn_at: DateTime<Utc>,
     pub verification: VerificationInfo,
@@ -173,13 +196,14 @@ pub struct DrawResponse {
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR, PART_007 fewer entrants than winners"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "EVENT_NOT_FOUND"),
-        (status = 409, body = ErrorBody, description = "DRAW_NOT_ALLOWED campaign not ended, PART_006 already drawn")))]
+        (status = 409, body = ErrorBody, description = "DRAW_NOT_ALLOWED campaign not ended, PART_006 already drawn, DRAW_RULES_FIXED the body names other terms than the published rules")))]
 pub async fn draw_winners(
     State(state): State<AppState>,
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
-    ApiJson(body): ApiJson<DrawRequest>,
+    request: Request,
 ) -> Result<Json<DrawResponse>, ApiError> {
+    let body = draw_request(request).await?;
     let campaign = state.owned_campaign(campaign_id, &owner).await?;
     let facts = CampaignFacts::of(campaign_id, &campaign);
     let now = state.now();
@@ -199,7 +223,7 @@ pub async fn draw_winners(
         .draw_seed;
     wait_for_in_flight_writes(&state.pool).await?;
     let entrants = frozen_entrants(&state.pool, campaign_id).await?;
-    if let Ok(list) = canonical_list(&entrants, algorithm_for(body.visit_bonus)) {
+    if let Ok(list) = canonical_list(&entrants, draw_algorithm(&facts, body.visit_bonus)) {
         store_entrant_list(&state.pool, campaign_id, &list).await?;
     }
 
@@ -563,19 +587,28 @@ pub struct PublishedWinner {
     pub pid: String,
 }
 
-/// The public draw log record: the `draw/v1` published record (every field
-/// `promo verify` reads, see docs/draw-protocol.md §9) plus the log fields.
+/// The public draw log record: the published record of its protocol version
+/// (every field `promo verify` reads, see docs/draw-protocol.md §9) plus the
+/// log fields.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DrawLogResponse {
     pub draw_id: Uuid,
     pub event_id: Uuid,
-    /// `draw/v1`.
+    /// `draw/v2`, or `draw/v1` for campaigns published before the rules were fixed.
     pub protocol_version: String,
     pub campaign_id: Uuid,
     /// RANDOM or WEIGHTED.
     pub algorithm: String,
     pub winner_count: u32,
+    /// draw/v2: the published rules bound into the commitment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_days: Option<u32>,
+    /// draw/v2: the canonical rules text, e.g. `winners=3;alternates=3;algorithm=WEIGHTED;claim_days=7`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
     /// Entrants in the frozen list (`n`).
     pub entrant_count: u64,
     /// Same as `entrantCount` (seed 004's total_participants).
@@ -610,6 +643,9 @@ impl From<&DrawRecord> for DrawLogResponse {
             campaign_id: published.campaign_id,
             algorithm: published.algorithm.as_str().to_string(),
             winner_count: published.winner_count,
+            alternate_count: published.alternate_count,
+            claim_days: published.claim_days,
+            rules: published.rules,
             entrant_count: published.entrant_count,
             total_participants: published.entrant_count,
             bonus_applied: record.bonus_applied,
@@ -713,6 +749,9 @@ mod tests {
             algorithm: Algorithm::Weighted,
             bonus_applied: true,
             winner_count: 2,
+            alternate_count: None,
+            claim_days: None,
+            rules: None,
             entrant_count: 4,
             commitment: "c".repeat(64),
             server_seed: "s".repeat(64),
