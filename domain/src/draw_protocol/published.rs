@@ -23,6 +23,9 @@ use super::{
 pub struct PublishedDraw {
     /// `draw/v1` or `draw/v2`.
     pub protocol_version: String,
+    /// Only the canonical text (lowercase, hyphenated) is read: the params string and every
+    /// verifier use that form.
+    #[serde(deserialize_with = "canonical_uuid")]
     pub campaign_id: Uuid,
     pub algorithm: Algorithm,
     pub winner_count: u32,
@@ -52,6 +55,17 @@ pub struct PublishedDraw {
     /// The canonical entrant list text, when published alongside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_text: Option<String>,
+}
+
+/// A UUID written exactly as the protocol writes it (36 characters, lowercase, hyphenated).
+fn canonical_uuid<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Uuid, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match Uuid::try_parse(&text) {
+        Ok(id) if id.hyphenated().to_string() == text => Ok(id),
+        _ => Err(serde::de::Error::custom(
+            "campaignId is not a lowercase hyphenated UUID",
+        )),
+    }
 }
 
 /// Lowercase hex pids of `indices` (positions in `list`).

@@ -1142,7 +1142,7 @@ fn time_weighted_draw_over_1m_entrants() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The document's worked example is the committed vector.
+// The document's draw/v1 worked examples are the committed vectors (v2: tests_v2.rs).
 // ---------------------------------------------------------------------------------------------
 
 const PROTOCOL_DOC: &str = include_str!("../../../docs/draw-protocol.md");
@@ -1160,8 +1160,8 @@ fn document_worked_example_verifies() {
     let blocks = doc_json_blocks();
     assert_eq!(
         blocks.len(),
-        2,
-        "docs/draw-protocol.md has two JSON records"
+        4,
+        "docs/draw-protocol.md has two draw/v1 and two draw/v2 JSON records"
     );
 
     let random: PublishedDraw = serde_json::from_str(blocks[0]).unwrap();

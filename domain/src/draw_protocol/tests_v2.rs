@@ -603,13 +603,217 @@ fn check_text_refuses_a_list_text_that_is_not_canonical() {
     let checks = check_text(&published, &list.text(), Some(WEIGHTED_COMMITMENT));
     assert!(checks.passed());
     let names: Vec<CheckName> = checks.checks.iter().map(|c| c.name).collect();
-    let format = names.iter().position(|&n| n == CheckName::ListFormat).unwrap();
+    let format = names
+        .iter()
+        .position(|&n| n == CheckName::ListFormat)
+        .unwrap();
     assert_eq!(names[format + 1], CheckName::EntrantCount);
 
     let uppercase = list.text().to_uppercase();
     let checks = check_text(&published, &uppercase, Some(WEIGHTED_COMMITMENT));
-    assert_eq!(checks.status(CheckName::ListFormat), Some(&CheckStatus::Failed));
-    assert_eq!(checks.status(CheckName::Order), None, "nothing is drawn from it");
+    assert_eq!(
+        checks.status(CheckName::ListFormat),
+        Some(&CheckStatus::Failed)
+    );
+    assert_eq!(
+        checks.status(CheckName::Order),
+        None,
+        "nothing is drawn from it"
+    );
     assert!(first_difference(checks.verification())
         .starts_with("the entrant list is not a canonical draw/v1 list"));
+}
+
+#[test]
+fn a_record_names_its_campaign_in_canonical_form_only() {
+    let (_, published) = vector_published(Algorithm::Weighted);
+    let json = serde_json::to_string(&published).unwrap();
+    assert!(serde_json::from_str::<PublishedDraw>(&json).is_ok());
+    for other in [
+        VECTOR_CAMPAIGN.to_uppercase(),
+        VECTOR_CAMPAIGN.replace('-', ""),
+        format!("{{{VECTOR_CAMPAIGN}}}"),
+        format!("urn:uuid:{VECTOR_CAMPAIGN}"),
+    ] {
+        let altered = json.replace(VECTOR_CAMPAIGN, &other);
+        assert!(
+            serde_json::from_str::<PublishedDraw>(&altered).is_err(),
+            "{other}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures for the document's Python reference verifier.
+// ---------------------------------------------------------------------------------------------
+
+/// Writes, into `$PROMO_VERIFIER_FIXTURES`, one set of files per draw as the service publishes
+/// them: `<name>.draw.json` (`GET /events/{id}/draw`), `<name>.event.json` (the
+/// `seedCommitment` of `GET /events/{id}`) and `<name>.entrants.txt` (`GET …/draw/entrants`).
+/// `docs/draw-protocol.md` §10 runs its Python verifier over them.
+#[test]
+#[ignore = "PROMO_VERIFIER_FIXTURES=<dir> cargo test -p promo-domain verifier_fixtures -- --ignored"]
+fn write_verifier_fixtures() {
+    let dir = std::path::PathBuf::from(
+        std::env::var("PROMO_VERIFIER_FIXTURES").expect("PROMO_VERIFIER_FIXTURES=<dir>"),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, list: &CanonicalList, published: &PublishedDraw| {
+        let event = serde_json::json!({
+            "eventId": published.campaign_id,
+            "seedCommitment": published.commitment,
+        });
+        std::fs::write(dir.join(format!("{name}.event.json")), event.to_string()).unwrap();
+        let record = serde_json::to_string_pretty(published).unwrap();
+        std::fs::write(dir.join(format!("{name}.draw.json")), record).unwrap();
+        std::fs::write(dir.join(format!("{name}.entrants.txt")), list.text()).unwrap();
+    };
+    // The worked examples.
+    for (name, algorithm) in [
+        ("v1-random", Algorithm::Random),
+        ("v1-weighted", Algorithm::Weighted),
+    ] {
+        let list = vector_list(algorithm);
+        let params = DrawParams {
+            campaign_id: campaign(),
+            algorithm,
+            winner_count: 3,
+        };
+        let (_, published) = publish(&server_seed(), &list, &params).unwrap();
+        write(name, &list, &published);
+    }
+    for (name, algorithm) in [
+        ("v2-random", Algorithm::Random),
+        ("v2-weighted", Algorithm::Weighted),
+    ] {
+        let (list, published) = vector_published(algorithm);
+        write(name, &list, &published);
+    }
+    // Larger draws with pseudo-random pids and store-visit weights, and a v1 prefix record.
+    let mut rng = ChaCha20Rng::from_seed([42; 32]);
+    let mut entrants = Vec::new();
+    for _ in 0..700 {
+        let mut pid = [0u8; 32];
+        rng.fill_bytes(&mut pid);
+        let weight = if pid[0] % 4 == 0 { 3 } else { 1 };
+        entrants.push(Entrant { pid, weight });
+    }
+    let weighted = CanonicalList::new(entrants.clone()).unwrap();
+    let unit = CanonicalList::new(
+        entrants
+            .iter()
+            .map(|e| Entrant { weight: 1, ..*e })
+            .collect(),
+    )
+    .unwrap();
+    let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+    let seed = [0xa5; 32];
+    let rules = DrawRules::new(10, true, 25, 30).unwrap();
+    let (_, published) = publish_v2(&seed, &weighted, &id, &rules).unwrap();
+    write("v2-large-weighted", &weighted, &published);
+    let rules = DrawRules::new(40, false, 100, 90).unwrap();
+    let (_, published) = publish_v2(&seed, &unit, &id, &rules).unwrap();
+    write("v2-large-random", &unit, &published);
+    let params = DrawParams {
+        campaign_id: id,
+        algorithm: Algorithm::Random,
+        winner_count: 5,
+    };
+    let (_, published) = publish(&seed, &unit, &params).unwrap();
+    write(
+        "v1-large-random",
+        &unit,
+        &published.with_alternates_limit(10),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document's draw/v2 worked examples are the committed vectors.
+// ---------------------------------------------------------------------------------------------
+
+const PROTOCOL_DOC: &str = include_str!("../../../docs/draw-protocol.md");
+
+/// The JSON records of the document, in order: v1 RANDOM, v1 WEIGHTED, v2 RANDOM, v2 WEIGHTED.
+fn doc_json_blocks() -> Vec<&'static str> {
+    PROTOCOL_DOC
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect()
+}
+
+#[test]
+fn document_v2_worked_examples_verify() {
+    let blocks = doc_json_blocks();
+    let random: PublishedDraw = serde_json::from_str(blocks[2]).unwrap();
+    let (list, honest) = vector_published(Algorithm::Random);
+    assert_eq!(random, honest);
+    assert_eq!(
+        check(&random, &list, Some(RANDOM_COMMITMENT)).verification(),
+        Verification::Match
+    );
+
+    let weighted: PublishedDraw = serde_json::from_str(blocks[3]).unwrap();
+    let (list, honest) = vector_published(Algorithm::Weighted);
+    assert_eq!(weighted, honest.with_list_text(&list));
+    assert_eq!(verify_embedded(&weighted), Verification::Match);
+
+    for value in [
+        RANDOM_RULES,
+        RANDOM_COMMITMENT,
+        RANDOM_PARAMS,
+        RANDOM_SEED,
+        WEIGHTED_RULES,
+        WEIGHTED_COMMITMENT,
+        WEIGHTED_PARAMS,
+        WEIGHTED_SEED,
+        "ordering   = [5, 9, 3, 6, 4, 1, 7, 2, 8, 0]",
+        "ordering   = [2, 1, 7, 3, 9, 0, 8, 5, 4, 6]",
+        "`ff3e4abaae8b9745`",
+        "`56c4e7fe3c33a6fe`",
+    ] {
+        assert!(
+            PROTOCOL_DOC.contains(value),
+            "{value} missing from the document"
+        );
+    }
+}
+
+#[test]
+fn document_states_the_byte_rules_the_code_follows() {
+    // Lines are 67 to 76 bytes including the LF: one- and ten-digit weights.
+    let short = CanonicalList::new(vec![Entrant {
+        pid: [1; 32],
+        weight: 1,
+    }])
+    .unwrap();
+    let long = CanonicalList::new(vec![Entrant {
+        pid: [1; 32],
+        weight: u32::MAX,
+    }])
+    .unwrap();
+    assert_eq!((short.text().len(), long.text().len()), (67, 76));
+    assert!(PROTOCOL_DOC.contains("**67 to 76 bytes**"));
+    assert!(!PROTOCOL_DOC.contains("66 to 76"));
+    assert!(
+        PROTOCOL_DOC.contains("winners=3;alternates=3;algorithm=WEIGHTED;claim_days=7` (54 bytes)")
+    );
+    assert_eq!(WEIGHTED_RULES.len(), 54);
+    // The reference verifier refuses with explicit errors, never with `assert`.
+    let python = PROTOCOL_DOC
+        .split("```python\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .unwrap();
+    assert!(
+        !python.contains("assert"),
+        "the Python verifier uses assert"
+    );
+    for tag in [
+        "promo/draw/v1/commit",
+        "promo/draw/v2/commit",
+        "promo/draw/v2/seed",
+    ] {
+        assert!(python.contains(tag), "{tag}");
+    }
 }
