@@ -61,6 +61,8 @@ pub enum ApiError {
     AlreadyDrawn(String),
     /// 409 `DRAW_NOT_ALLOWED`.
     DrawNotAllowed(String),
+    /// 409 `DRAW_RULES_FIXED`.
+    DrawRulesFixed(String),
     /// 409 `EVENT_ALREADY_EXISTS`.
     CampaignExists,
     /// 409 `EVENT_ALREADY_PUBLISHED`.
@@ -120,6 +122,7 @@ impl ApiError {
             Self::CampaignEnded(_) => (S::CONFLICT, "PART_005"),
             Self::AlreadyDrawn(_) => (S::CONFLICT, "PART_006"),
             Self::DrawNotAllowed(_) => (S::CONFLICT, "DRAW_NOT_ALLOWED"),
+            Self::DrawRulesFixed(_) => (S::CONFLICT, "DRAW_RULES_FIXED"),
             Self::CampaignExists => (S::CONFLICT, "EVENT_ALREADY_EXISTS"),
             Self::AlreadyPublished => (S::CONFLICT, "EVENT_ALREADY_PUBLISHED"),
             Self::EraseNotAllowed(_) => (S::CONFLICT, "ERASE_NOT_ALLOWED"),
@@ -158,6 +161,7 @@ impl ApiError {
             | Self::CampaignEnded(m)
             | Self::AlreadyDrawn(m)
             | Self::DrawNotAllowed(m)
+            | Self::DrawRulesFixed(m)
             | Self::EraseNotAllowed(m) => m.clone(),
             Self::Unauthorized(m) => m.to_string(),
             Self::Forbidden => "이 이벤트에 대한 권한이 없습니다".into(),
@@ -242,6 +246,7 @@ impl From<DrawError> for ApiError {
             DrawError::InvalidWinnerCount => {
                 Self::validation("winnerCount", "1 이상 1000 이하여야 합니다")
             }
+            DrawError::RulesFixed => Self::DrawRulesFixed(message),
             DrawError::NotEnoughEntrants { .. } => Self::NotEnoughEntrants(message),
             DrawError::SeedCommitmentMismatch
             | DrawError::InvalidEntrantList(_)

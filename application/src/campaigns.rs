@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use promo_domain::campaign::{
-    Campaign, CampaignCommand, CampaignStatus, PublishDetails, StoreInfo,
+    Campaign, CampaignCommand, CampaignStatus, DrawTerms, PublishDetails, StoreInfo,
 };
 use promo_domain::draw_protocol;
 use uuid::Uuid;
@@ -98,7 +98,13 @@ pub async fn publish(
         .ensure(campaign_id)
         .await
         .map_err(AppError::internal)?;
-    let seed_commitment = hex::encode(draw_protocol::commitment(&campaign_id, &secrets.draw_seed));
+    // draw/v2: the rules are bound into the commitment, so nobody who knows
+    // the server seed can choose them later (docs/draw-protocol.md).
+    let commitment = match &details.draw {
+        DrawTerms::Fixed(rules) => draw_protocol::v2::commitment(&campaign_id, rules, &secrets.draw_seed),
+        DrawTerms::Legacy { .. } => draw_protocol::v1::commitment(&campaign_id, &secrets.draw_seed),
+    };
+    let seed_commitment = hex::encode(commitment);
     app.commands
         .campaign(
             campaign_id,

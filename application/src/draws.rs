@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use promo_domain::campaign::{Campaign, CampaignCommand, CampaignStatus};
 use promo_domain::draw::{
-    algorithm_for, canonical_list, ensure_may_draw, CampaignFacts, Draw, DrawCommand, DrawError,
+    canonical_list, draw_algorithm, ensure_may_draw, CampaignFacts, Draw, DrawCommand, DrawError,
     DrawRecord, RunDraw,
 };
 use promo_eventstore::group_commit::entries_barrier;
@@ -37,9 +37,10 @@ use crate::error::{AppError, AppResult};
 pub struct DrawWinners {
     pub owner: String,
     pub campaign_id: Uuid,
-    /// `None` takes the campaign's published winner count.
+    /// The terms the request named, if any: they must equal the published
+    /// rules (draw/v2); campaigns published before take them from here.
     pub winner_count: Option<u32>,
-    pub visit_bonus: bool,
+    pub visit_bonus: Option<bool>,
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %input.campaign_id))]
@@ -61,7 +62,7 @@ pub async fn draw_winners(app: &App, input: DrawWinners) -> AppResult<DrawRecord
     let entrants = registrations::frozen_entrants(&app.pool, campaign_id)
         .await
         .map_err(AppError::internal)?;
-    if let Ok(list) = canonical_list(&entrants, algorithm_for(input.visit_bonus)) {
+    if let Ok(list) = canonical_list(&entrants, draw_algorithm(&facts, input.visit_bonus)) {
         registrations::store_entrant_list(&app.pool, campaign_id, &list)
             .await
             .map_err(AppError::internal)?;

@@ -1,23 +1,27 @@
 //! `promo verify <file-or-URL>`: re-runs a published draw from its inputs and
 //! says whether every published value is reproduced.
 //!
-//! The record is the `draw/v1` published record (docs/draw-protocol.md §9),
-//! for example the JSON of `GET /api/v1/events/{id}/draw`, read from a file,
-//! from standard input (`-`) or over HTTP. The entrant list comes from, in
-//! order of preference: `--entrants <file>`; the record's embedded
-//! `listText`; or, when the record was fetched over HTTP, its
-//! `entrantListUrl` (resolved against the record's URL; `<url>/entrants` if
-//! absent). With `--commitment <hex>` the record's commitment must also equal
-//! the one recorded before the draw (the campaign's `seedCommitment`).
+//! The record is the published record of `draw/v1` or `draw/v2`
+//! (docs/draw-protocol.md §9), for example the JSON of
+//! `GET /api/v1/events/{id}/draw`, read from a file, from standard input
+//! (`-`) or over HTTP. The entrant list comes from, in order of preference:
+//! `--entrants <file>`; the record's embedded `listText`; or, when the record
+//! was fetched over HTTP, its `entrantListUrl` (resolved against the record's
+//! URL; `<url>/entrants` if absent). The record's commitment must equal the
+//! one the campaign published before entries opened: `--commitment <hex>`,
+//! or, when the record was fetched over HTTP, the `seedCommitment` of
+//! `GET /api/v1/events/{campaignId}` on the same server.
 //!
-//! Prints `MATCH` (exit 0) or `MISMATCH: <first difference>` (exit 1); a
-//! record or list that cannot be read at all is an error (exit 2).
+//! Prints one line per check (`ok`, `FAILED`, or `skipped` when its input is
+//! missing), then `MATCH` (exit 0) or `MISMATCH: <first difference>` (exit
+//! 1); a record, list or campaign that cannot be read at all is an error
+//! (exit 2).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use promo_domain::draw_protocol::{
-    verify, verify_embedded, CanonicalList, PublishedDraw, Verification,
+    check_text, CheckStatus, DrawChecks, PublishedDraw, Verification,
 };
 
 /// The command line arguments of `promo verify`.
@@ -40,7 +44,7 @@ pub enum VerifyError {
     },
     #[error("fetching {url}: {reason}")]
     Fetch { url: String, reason: String },
-    #[error("the draw record is not a draw/v1 record: {0}")]
+    #[error("the draw record is not a draw/v1 or draw/v2 record: {0}")]
     Record(serde_json::Error),
     #[error(
         "the draw record embeds no listText: pass --entrants <file>, or verify from the draw's URL"
@@ -48,10 +52,14 @@ pub enum VerifyError {
     NoEntrantList,
 }
 
-/// Runs the command and prints its verdict; returns the exit code.
+/// Runs the command and prints each check and the verdict; returns the exit code.
 pub async fn main(args: VerifyArgs) -> u8 {
-    match run(&args).await {
-        Ok(verdict) => {
+    match run_checks(&args).await {
+        Ok(checks) => {
+            for line in check_lines(&checks) {
+                println!("{line}");
+            }
+            let verdict = checks.verification();
             println!("{}", verdict_line(&verdict));
             if verdict.is_match() {
                 0
@@ -74,8 +82,35 @@ pub fn verdict_line(verdict: &Verification) -> String {
     }
 }
 
+/// One line per check: `ok`, `FAILED` or `skipped`, its name, and what was
+/// compared or what differs.
+pub fn check_lines(checks: &DrawChecks) -> Vec<String> {
+    checks
+        .checks
+        .iter()
+        .map(|c| {
+            let mark = match c.status {
+                CheckStatus::Passed => "ok     ",
+                CheckStatus::Failed => "FAILED ",
+                CheckStatus::NotChecked => "skipped",
+            };
+            if c.detail.is_empty() {
+                format!("{mark} {}", c.label)
+            } else {
+                format!("{mark} {}: {}", c.label, c.detail)
+            }
+        })
+        .collect()
+}
+
 /// Reads the record and the entrant list as [`VerifyArgs`] says and verifies.
 pub async fn run(args: &VerifyArgs) -> Result<Verification, VerifyError> {
+    run_checks(args).await.map(|checks| checks.verification())
+}
+
+/// Reads the record, the entrant list and the published commitment as
+/// [`VerifyArgs`] says and runs every check.
+pub async fn run_checks(args: &VerifyArgs) -> Result<DrawChecks, VerifyError> {
     let url = is_url(&args.source);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
@@ -92,19 +127,43 @@ pub async fn run(args: &VerifyArgs) -> Result<Verification, VerifyError> {
     };
     let record = parse_record(&document)?;
     let list_text = match (&args.entrants, &record.list_text) {
-        (Some(path), _) => Some(read_text(path)?),
-        (None, Some(_)) => None,
+        (Some(path), _) => read_text(path)?,
+        (None, Some(text)) => text.clone(),
         (None, None) if url => {
             let list_url = entrant_list_url(&args.source, &document)?;
-            Some(fetch_text(&client, &list_url).await?)
+            fetch_text(&client, &list_url).await?
         }
         (None, None) => return Err(VerifyError::NoEntrantList),
     };
-    Ok(check(
-        &record,
-        list_text.as_deref(),
-        args.commitment.as_deref(),
-    ))
+    let commitment = match (&args.commitment, url) {
+        (Some(given), _) => Some(given.clone()),
+        (None, true) => Some(fetch_seed_commitment(&client, &args.source, &record).await?),
+        (None, false) => None,
+    };
+    Ok(check_text(&record, &list_text, commitment.as_deref()))
+}
+
+/// The `seedCommitment` the campaign published, from
+/// `GET /api/v1/events/{campaignId}` on the server the record came from.
+async fn fetch_seed_commitment(
+    client: &reqwest::Client,
+    record_url: &str,
+    record: &PublishedDraw,
+) -> Result<String, VerifyError> {
+    let campaign_url = reqwest::Url::parse(record_url)
+        .and_then(|base| base.join(&format!("/api/v1/events/{}", record.campaign_id)))
+        .map_err(|e| VerifyError::Fetch {
+            url: record_url.to_string(),
+            reason: e.to_string(),
+        })?;
+    let body = fetch_text(client, campaign_url.as_str()).await?;
+    serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|campaign| campaign.get("seedCommitment")?.as_str().map(str::to_string))
+        .ok_or_else(|| VerifyError::Fetch {
+            url: campaign_url.to_string(),
+            reason: "the campaign names no seedCommitment".to_string(),
+        })
 }
 
 /// Verifies a record (JSON text) against `list_text`, or against its embedded
@@ -115,40 +174,14 @@ pub fn verify_document(
     expected_commitment: Option<&str>,
 ) -> Result<Verification, VerifyError> {
     let record = parse_record(document)?;
-    if list_text.is_none() && record.list_text.is_none() {
+    let Some(text) = list_text.or(record.list_text.as_deref()) else {
         return Err(VerifyError::NoEntrantList);
-    }
-    Ok(check(&record, list_text, expected_commitment))
+    };
+    Ok(check_text(&record, text, expected_commitment).verification())
 }
 
 fn parse_record(document: &str) -> Result<PublishedDraw, VerifyError> {
     serde_json::from_str(document).map_err(VerifyError::Record)
-}
-
-fn check(
-    record: &PublishedDraw,
-    list_text: Option<&str>,
-    expected_commitment: Option<&str>,
-) -> Verification {
-    if let Some(expected) = expected_commitment.map(str::trim) {
-        if record.commitment != expected {
-            return Verification::Mismatch {
-                first_difference: format!(
-                    "commitment differs from the one published before the draw: record {}, expected {expected}",
-                    record.commitment
-                ),
-            };
-        }
-    }
-    match list_text {
-        None => verify_embedded(record),
-        Some(text) => match CanonicalList::parse_text(text) {
-            Ok(list) => verify(record, &list),
-            Err(e) => Verification::Mismatch {
-                first_difference: format!("the entrant list is not a canonical draw/v1 list: {e}"),
-            },
-        },
-    }
 }
 
 fn is_url(source: &str) -> bool {
@@ -213,7 +246,7 @@ async fn fetch_text(client: &reqwest::Client, url: &str) -> Result<String, Verif
 #[cfg(test)]
 mod tests {
     use super::*;
-    use promo_domain::draw_protocol::{publish, Algorithm, DrawParams, Entrant};
+    use promo_domain::draw_protocol::{publish, Algorithm, CanonicalList, DrawParams, Entrant};
     use uuid::Uuid;
 
     fn draw() -> (CanonicalList, PublishedDraw) {

@@ -1,14 +1,24 @@
 //! The campaign aggregate (a marketing promotion, "이벤트" in the seeds):
 //! draft → published (ACTIVE) → ended. It owns the owner, the entry period,
-//! the prize-draw settings and the draw seed commitment.
+//! the draw rules fixed at publication and the draw seed commitment.
+//!
+//! Module dependencies go one way: `objective` and `details` (plain values)
+//! ← `commands`, `events` ← `rules` (the decisions) ← this aggregate.
 
 mod commands;
+mod details;
 mod events;
+mod objective;
 mod rules;
 
-pub use commands::{CampaignCommand, Eraser, PublishDetails, StoreInfo};
+pub use commands::{CampaignCommand, Eraser};
+pub use details::{DrawTerms, PublishDetails, StoreInfo};
 pub use events::{CampaignEvent, ErasureReason};
-pub use rules::{Objective, MAX_WINNER_COUNT, RETENTION_ERASER};
+pub use objective::Objective;
+pub use rules::RETENTION_ERASER;
+// The draw rules are the protocol's (their bytes are committed to); the
+// campaign publishes them.
+pub use crate::draw_protocol::{DrawRules, DrawRulesError, DrawRulesInput, MAX_WINNER_COUNT};
 
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
@@ -61,6 +71,16 @@ pub enum CampaignError {
     NotActive,
     #[error("종료되지 않은 이벤트의 개인정보는 파기할 수 없습니다")]
     StillRunning,
+}
+
+impl From<DrawRulesError> for CampaignError {
+    /// A broken draw rule is a 400 naming its field, like every other field.
+    fn from(error: DrawRulesError) -> Self {
+        CampaignError::InvalidField {
+            field: error.field(),
+            reason: error.reason(),
+        }
+    }
 }
 
 /// Current state, rebuilt from events.

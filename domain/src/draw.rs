@@ -2,14 +2,17 @@
 //! exactly once, reproducible by anyone.
 //!
 //! `RunDraw` carries everything the decision needs: the requesting owner, the
-//! campaign facts it depends on, the revealed server seed, and the entrant list
+//! campaign facts it depends on (among them the draw rules fixed when the
+//! campaign was published), the revealed server seed, and the entrant list
 //! frozen from the event store. The rules are pure ([`rules`]): only the owner,
-//! only after the campaign ended, only once, enough entrants. The outcome comes
-//! from the `draw/v1` protocol ([`crate::draw_protocol`]) and is recorded in one
-//! `WinnersDrawn` event holding the published record: commitment, revealed seed,
-//! list hash, params, seed, and the winners and a prefix of the alternates by
-//! rank, each named by pseudonymous id, participant id and entry number. No name
-//! or phone number ever appears in it.
+//! only after the campaign ended, only once, only on the published terms,
+//! enough entrants. The outcome comes from the protocol the campaign was
+//! published under ([`crate::draw_protocol`]: `draw/v2`, or `draw/v1` for
+//! campaigns published before the rules were fixed) and is recorded in one
+//! `WinnersDrawn` event holding the published record: commitment, revealed
+//! seed, list hash, params, seed, and the winners and alternates by rank, each
+//! named by pseudonymous id, participant id and entry number. No name or phone
+//! number ever appears in it.
 //!
 //! "Exactly once" holds under concurrency because the event store's primary key
 //! (`Draw`, campaign id, sequence 1) admits a single `WinnersDrawn`; the loser of
@@ -22,7 +25,8 @@ mod rules;
 pub use commands::{CampaignFacts, DrawCommand, FrozenEntrant, RunDraw};
 pub use events::{DrawEvent, DrawRecord, DrawnEntrant};
 pub use rules::{
-    algorithm_for, alternates_kept, canonical_list, ensure_may_draw, MIN_ALTERNATES_KEPT,
+    algorithm_for, alternates_kept, canonical_list, draw_algorithm, ensure_may_draw,
+    ensure_terms_match, MIN_ALTERNATES_KEPT,
 };
 
 use cqrs_es::event_sink::EventSink;
@@ -46,11 +50,16 @@ pub enum DrawError {
     /// Winner count outside `1..=1000` (400 `VALIDATION_ERROR`).
     #[error("winnerCount: must be between 1 and 1000")]
     InvalidWinnerCount,
+    /// The request names a winner count or store-visit bonus other than the
+    /// rules fixed when the campaign was published (409 `DRAW_RULES_FIXED`).
+    #[error("추첨 조건은 이벤트 발행 시 확정되어 변경할 수 없습니다")]
+    RulesFixed,
     /// Fewer entrants than winners requested (400 `PART_007`).
     #[error("참여자 수({entrants}명)가 당첨 인원({winners}명)보다 적습니다")]
     NotEnoughEntrants { entrants: u64, winners: u32 },
-    /// The server seed does not open the commitment published with the
-    /// campaign: the draw would not be verifiable (500, never expected).
+    /// The server seed (with, `draw/v2`, the rules) does not open the
+    /// commitment published with the campaign: the draw would not be
+    /// verifiable (500, never expected).
     #[error("the server seed does not match the campaign's published seed commitment")]
     SeedCommitmentMismatch,
     /// The frozen entrant list breaks a protocol rule, e.g. a duplicate
@@ -106,3 +115,5 @@ impl Aggregate for Draw {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;

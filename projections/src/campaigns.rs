@@ -75,7 +75,7 @@ impl Projection for CampaignsProjection {
                 .bind(details.starts_at)
                 .bind(details.ends_at)
                 .bind(details.announcement_at)
-                .bind(details.winner_count as i32)
+                .bind(details.draw.winner_count() as i32)
                 .bind(channels)
                 .bind(details.target_participants as i32)
                 .bind(seed_commitment)

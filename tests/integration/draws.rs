@@ -1,7 +1,8 @@
 //! The verifiable winner draw over HTTP: who may draw and when, RANDOM and
 //! WEIGHTED draws, exactly once under concurrency, independent verification
 //! from the published record and entrant list, winner marks in the
-//! participant list, and winner notifications sent once.
+//! participant list, and winner notifications sent once. Draw rules are fixed
+//! when the campaign is published (draw/v2): a draw on other terms is refused.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -47,13 +48,64 @@ async fn ended_campaign(app: &TestApp, entrants: &[(String, String, bool)]) -> U
 
 async fn open_campaign(app: &TestApp, entrants: &[(String, String, bool)]) -> Uuid {
     let campaign = app.active_campaign(OWNER).await;
+    enter_all(app, campaign, entrants).await;
+    campaign
+}
+
+/// A campaign published with these draw rules (merged into the usual
+/// publish body), open from an hour ago for a day.
+async fn campaign_with_rules(app: &TestApp, rules: Value) -> Uuid {
+    let campaign = app.draft(OWNER).await;
+    let now = Utc::now();
+    let mut body = json!({
+        "title": "가을 맞이 경품 이벤트",
+        "prize": "KT 멤버십 5,000P",
+        "startsAt": now - ChronoDuration::hours(1),
+        "endsAt": now + ChronoDuration::days(1),
+        "announcementAt": now + ChronoDuration::days(2),
+        "channels": ["INSTAGRAM", "STORE_QR"],
+        "targetParticipants": 100,
+    });
+    for (key, value) in rules.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/events/{campaign}/publish"),
+            Some(OWNER),
+            &body,
+        )
+        .await;
+    assert_eq!(status, 200, "publish: {published}");
+    campaign
+}
+
+/// Like [`ended_campaign`], with the campaign published with these rules.
+async fn ended_campaign_with_rules(
+    app: &TestApp,
+    rules: Value,
+    entrants: &[(String, String, bool)],
+) -> Uuid {
+    let campaign = campaign_with_rules(app, rules).await;
+    enter_all(app, campaign, entrants).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/events/{campaign}/end"),
+            Some(OWNER),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "end: {body}");
+    campaign
+}
+
+async fn enter_all(app: &TestApp, campaign: Uuid, entrants: &[(String, String, bool)]) {
     for (name, phone, visited) in entrants {
         let (status, body) = app
             .enter(campaign, name, phone, "INSTAGRAM", *visited)
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    campaign
 }
 
 async fn draw(app: &TestApp, campaign: Uuid, owner: Option<&str>, body: Value) -> (u16, Value) {
@@ -163,9 +215,13 @@ async fn a_campaign_past_its_end_time_is_drawn_without_being_ended() {
     );
 
     offset.store(2 * 24 * 3600, Ordering::SeqCst); // past endsAt (a day after start)
-    let (status, body) = draw(&app, campaign, Some(OWNER), json!({"winnerCount": 1})).await;
+    let (status, body) = draw(&app, campaign, Some(OWNER), json!({})).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["winners"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        body["winners"].as_array().unwrap().len(),
+        3,
+        "the published count"
+    );
     app.stop().await;
 }
 
@@ -192,7 +248,7 @@ async fn only_the_owner_draws_and_reads_the_winners() {
         "{body}"
     );
 
-    let (status, body) = draw(&app, campaign, Some(OWNER), json!({"winnerCount": 1})).await;
+    let (status, body) = draw(&app, campaign, Some(OWNER), json!({})).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
         .get(
@@ -212,16 +268,12 @@ async fn only_the_owner_draws_and_reads_the_winners() {
 async fn fewer_entrants_than_winners_is_refused_without_using_up_the_draw() {
     let env = TestEnv::new().await;
     let app = TestApp::spawn(&env).await;
+    // Published for 3 winners, entered by 2: the fixed rules cannot be met.
     let campaign = ended_campaign(&app, &entrants(2)).await;
-
-    let (status, body) = draw(
-        &app,
-        campaign,
-        Some(OWNER),
-        json!({"winnerCount": 3, "visitBonus": false}),
-    )
-    .await;
-    assert_eq!((status, code(&body)), (400, Some("PART_007")), "{body}");
+    for body in [json!({}), json!({"winnerCount": 3, "visitBonus": true})] {
+        let (status, body) = draw(&app, campaign, Some(OWNER), body).await;
+        assert_eq!((status, code(&body)), (400, Some("PART_007")), "{body}");
+    }
     for bad in [
         json!({"winnerCount": 0}),
         json!({"winnerCount": 1001}),
@@ -240,7 +292,20 @@ async fn fewer_entrants_than_winners_is_refused_without_using_up_the_draw() {
         );
     }
 
-    // The refusals recorded nothing: the campaign can still be drawn.
+    // Refusals record nothing: a campaign published for 2 winners, refused
+    // a draw on other terms, is still drawn on its own.
+    let campaign = ended_campaign_with_rules(&app, json!({"winnerCount": 2}), &entrants(2)).await;
+    let (status, body) = draw(&app, campaign, Some(OWNER), json!({"winnerCount": 3})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (409, Some("DRAW_RULES_FIXED")),
+        "{body}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM events WHERE aggregate_type = 'Draw'")
+            .await,
+        0
+    );
     let (status, body) = draw(&app, campaign, Some(OWNER), json!({"winnerCount": 2})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["winners"].as_array().unwrap().len(), 2);
@@ -253,7 +318,12 @@ async fn a_random_draw_is_published_and_verified_bit_exact() {
     let env = TestEnv::new().await;
     let app = TestApp::spawn(&env).await;
     let people = entrants(12);
-    let campaign = ended_campaign(&app, &people).await;
+    let campaign = ended_campaign_with_rules(
+        &app,
+        json!({"winnerCount": 3, "visitBonus": false}),
+        &people,
+    )
+    .await;
 
     let (status, drawn) = draw(
         &app,
@@ -271,13 +341,17 @@ async fn a_random_draw_is_published_and_verified_bit_exact() {
     let winners = drawn["winners"].as_array().unwrap();
     let alternates = drawn["alternates"].as_array().unwrap();
     assert_eq!(winners.len(), 3);
-    assert_eq!(alternates.len(), 9, "min(max(3, 10), 12 - 3)");
+    assert_eq!(
+        alternates.len(),
+        3,
+        "alternateCount defaults to winnerCount"
+    );
     let ranks: Vec<i64> = winners
         .iter()
         .chain(alternates)
         .map(|w| w["rank"].as_i64().unwrap())
         .collect();
-    assert_eq!(ranks, (1..=12).collect::<Vec<_>>());
+    assert_eq!(ranks, (1..=6).collect::<Vec<_>>());
     for ranked in winners.iter().chain(alternates) {
         assert!(is_masked_name(ranked["name"].as_str().unwrap()), "{ranked}");
         assert!(
@@ -300,10 +374,30 @@ async fn a_random_draw_is_published_and_verified_bit_exact() {
     let seed_commitment = shown["seedCommitment"].as_str().unwrap().to_string();
     let verification = &drawn["verification"];
     assert_eq!(verification["commitment"], seed_commitment.as_str());
-    assert_eq!(verification["protocolVersion"], "draw/v1");
+    assert_eq!(verification["protocolVersion"], "draw/v2");
     assert_eq!(
         verification["params"],
-        format!("draw/v1;campaign={campaign};algorithm=RANDOM;winners=3;entrants=12")
+        format!(
+            "draw/v2;campaign={campaign};winners=3;alternates=3;algorithm=RANDOM;claim_days=7;\
+             entrants=12"
+        )
+    );
+    // The rules were published with the campaign.
+    assert_eq!(
+        (
+            &shown["winnerCount"],
+            &shown["visitBonus"],
+            &shown["alternateCount"],
+            &shown["claimDays"],
+            &shown["drawProtocolVersion"]
+        ),
+        (
+            &json!(3),
+            &json!(false),
+            &json!(3),
+            &json!(7),
+            &json!("draw/v2")
+        )
     );
 
     // The public record and entrant list.
@@ -317,6 +411,12 @@ async fn a_random_draw_is_published_and_verified_bit_exact() {
     assert_eq!(record["drawnBy"], OWNER);
     assert_eq!(record["totalParticipants"], 12);
     assert_eq!(record["winnerCount"], 3);
+    assert_eq!(record["alternateCount"], 3);
+    assert_eq!(record["claimDays"], 7);
+    assert_eq!(
+        record["rules"],
+        "winners=3;alternates=3;algorithm=RANDOM;claim_days=7"
+    );
     assert_eq!(record["bonusApplied"], false);
     let winner_entries: Vec<&str> = record["winnerEntries"]
         .as_array()
@@ -395,7 +495,8 @@ async fn a_weighted_draw_counts_store_visits_as_bonus_entries() {
     let env = TestEnv::new().await;
     let app = TestApp::spawn(&env).await;
     let people = entrants(10);
-    let campaign = ended_campaign(&app, &people).await;
+    // visitBonus defaults to true.
+    let campaign = ended_campaign_with_rules(&app, json!({"winnerCount": 2}), &people).await;
 
     let (status, drawn) = draw(
         &app,
@@ -410,7 +511,7 @@ async fn a_weighted_draw_counts_store_visits_as_bonus_entries() {
     assert!(drawn["verification"]["params"]
         .as_str()
         .unwrap()
-        .contains(";algorithm=WEIGHTED;winners=2;entrants=10"));
+        .contains(";winners=2;alternates=2;algorithm=WEIGHTED;claim_days=7;entrants=10"));
 
     let (_, record) = app
         .get(&format!("/api/v1/events/{campaign}/draw"), None)
@@ -442,8 +543,9 @@ async fn a_weighted_draw_counts_store_visits_as_bonus_entries() {
 async fn a_hundred_concurrent_draw_requests_draw_exactly_once() {
     let env = TestEnv::new().await;
     let app = TestApp::spawn(&env).await;
-    let campaign = ended_campaign(&app, &entrants(6)).await;
+    let campaign = ended_campaign_with_rules(&app, json!({"winnerCount": 2}), &entrants(6)).await;
 
+    // Half of them name the published terms, half another method.
     let requests = (0..100).map(|i| {
         let app = &app;
         async move {
@@ -463,9 +565,17 @@ async fn a_hundred_concurrent_draw_requests_draw_exactly_once() {
         .map(|(_, b)| b)
         .collect();
     assert_eq!(ok.len(), 1, "exactly one draw succeeds");
-    for (status, body) in outcomes.iter().filter(|(s, _)| *s != 200) {
-        assert_eq!((*status, code(body)), (409, Some("PART_006")), "{body}");
-        assert_eq!(body["message"], "이미 당첨자 추첨이 완료되었습니다");
+    assert_eq!(ok[0]["algorithm"], "WEIGHTED", "on the published terms");
+    for (i, (status, body)) in outcomes.iter().enumerate().filter(|(_, (s, _))| *s != 200) {
+        match code(body) {
+            Some("PART_006") => {
+                assert_eq!(body["message"], "이미 당첨자 추첨이 완료되었습니다")
+            }
+            // Before the draw is recorded, other terms are refused as such.
+            Some("DRAW_RULES_FIXED") => assert!(i % 2 == 1, "{body}"),
+            _ => panic!("{status}: {body}"),
+        }
+        assert_eq!(*status, 409, "{body}");
     }
     assert_eq!(
         app.count("SELECT count(*) FROM events WHERE aggregate_type = 'Draw'")
@@ -597,8 +707,8 @@ async fn winners_are_listed_marked_and_notified_exactly_once() {
         (
             8,
             3,
-            false,
-            "RANDOM".to_string(),
+            true,
+            "WEIGHTED".to_string(),
             drawn["verification"]["listHash"]
                 .as_str()
                 .unwrap()
@@ -727,7 +837,7 @@ async fn append_registration(
 async fn a_registration_still_committing_when_the_draw_starts_is_in_the_frozen_list() {
     let env = TestEnv::new().await;
     let app = TestApp::spawn(&env).await;
-    let campaign = ended_campaign(&app, &entrants(3)).await;
+    let campaign = ended_campaign_with_rules(&app, json!({"winnerCount": 4}), &entrants(3)).await;
 
     // A registration transaction that began before the draw and has not
     // committed yet.
@@ -778,5 +888,143 @@ async fn a_registration_still_committing_when_the_draw_starts_is_in_the_frozen_l
         .expect("the late entrant is in the draw");
     assert_eq!(late_winner["name"], "윤**");
     assert_eq!(late_winner["phoneNumber"], "010-****-8888");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_draw_on_other_terms_than_the_published_rules_is_refused() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let rules =
+        json!({"winnerCount": 2, "visitBonus": false, "alternateCount": 1, "claimDays": 14});
+    let campaign = ended_campaign_with_rules(&app, rules, &entrants(6)).await;
+    let (_, shown) = app.get(&format!("/api/v1/events/{campaign}"), None).await;
+    assert_eq!(
+        (
+            &shown["winnerCount"],
+            &shown["visitBonus"],
+            &shown["alternateCount"],
+            &shown["claimDays"]
+        ),
+        (&json!(2), &json!(false), &json!(1), &json!(14)),
+        "{shown}"
+    );
+
+    for wrong in [
+        json!({"winnerCount": 3}),
+        json!({"visitBonus": true}),
+        json!({"winnerCount": 2, "visitBonus": true}),
+        json!({"winnerCount": 1, "visitBonus": false}),
+    ] {
+        let (status, body) = draw(&app, campaign, Some(OWNER), wrong.clone()).await;
+        assert_eq!(
+            (status, code(&body)),
+            (409, Some("DRAW_RULES_FIXED")),
+            "{wrong}: {body}"
+        );
+        assert_eq!(
+            body["message"],
+            "추첨 조건은 이벤트 발행 시 확정되어 변경할 수 없습니다"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM events WHERE aggregate_type = 'Draw'")
+            .await,
+        0,
+        "a refused draw records nothing"
+    );
+
+    // No body at all (no Content-Type either): the published rules apply.
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/events/{campaign}/draw-winners")))
+        .bearer_auth(TestApp::token(OWNER))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let drawn: Value = response.json().await.unwrap();
+    assert_eq!(drawn["algorithm"], "RANDOM");
+    assert_eq!(drawn["winners"].as_array().unwrap().len(), 2);
+    assert_eq!(drawn["alternates"].as_array().unwrap().len(), 1);
+    let (_, record) = app
+        .get(&format!("/api/v1/events/{campaign}/draw"), None)
+        .await;
+    assert_eq!(
+        record["rules"],
+        "winners=2;alternates=1;algorithm=RANDOM;claim_days=14"
+    );
+    assert_eq!(record["commitment"], shown["seedCommitment"]);
+
+    // `promo verify <URL>` fetches the campaign's seedCommitment itself and
+    // checks it with everything else.
+    let args = VerifyArgs {
+        source: app.url(&format!("/api/v1/events/{campaign}/draw")),
+        entrants: None,
+        commitment: None,
+    };
+    let checks = verify_cmd::run_checks(&args).await.unwrap();
+    assert!(checks.passed(), "{checks:?}");
+    let published = checks
+        .checks
+        .iter()
+        .find(|c| c.label.starts_with("commitment = campaign's published"))
+        .unwrap();
+    assert_eq!(published.detail, shown["seedCommitment"].as_str().unwrap());
+    assert_eq!(verify_cmd::run(&args).await.unwrap(), Verification::Match);
+    // A seedCommitment that differs from the record's fails the verification.
+    let args = VerifyArgs {
+        commitment: Some("ab".repeat(32)),
+        ..args
+    };
+    assert!(!verify_cmd::run(&args).await.unwrap().is_match());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn publishing_checks_each_draw_rule_and_names_it() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let now = Utc::now();
+    for (rules, field) in [
+        (json!({}), "winnerCount"),
+        (json!({"winnerCount": 0}), "winnerCount"),
+        (json!({"winnerCount": 3, "visitBonus": "yes"}), "visitBonus"),
+        (
+            json!({"winnerCount": 3, "alternateCount": 101}),
+            "alternateCount",
+        ),
+        (
+            json!({"winnerCount": 3, "alternateCount": -1}),
+            "alternateCount",
+        ),
+        (json!({"winnerCount": 3, "claimDays": 0}), "claimDays"),
+        (json!({"winnerCount": 3, "claimDays": 91}), "claimDays"),
+    ] {
+        let campaign = app.draft(OWNER).await;
+        let mut body = json!({
+            "title": "t", "prize": "p", "startsAt": now, "endsAt": now + ChronoDuration::days(1),
+            "announcementAt": now + ChronoDuration::days(2), "channels": ["KAKAO"],
+        });
+        for (key, value) in rules.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let (status, answer) = app
+            .post(
+                &format!("/api/v1/events/{campaign}/publish"),
+                Some(OWNER),
+                &body,
+            )
+            .await;
+        assert_eq!(
+            (status, code(&answer)),
+            (400, Some("VALIDATION_ERROR")),
+            "{rules}: {answer}"
+        );
+        assert!(
+            answer["message"].as_str().unwrap().contains(field),
+            "{rules}: {answer}"
+        );
+    }
     app.stop().await;
 }

@@ -6,7 +6,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use promo_application::campaigns::{self, CreateDraft};
-use promo_domain::campaign::{PublishDetails, StoreInfo};
+use promo_domain::campaign::{
+    CampaignError, DrawRules, DrawRulesInput, DrawTerms, PublishDetails, StoreInfo,
+};
 use promo_domain::channel::Channel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -95,7 +97,14 @@ pub struct PublishRequest {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub announcement_at: DateTime<Utc>,
-    pub winner_count: u32,
+    /// Number of winners, 1 to 1000. Fixed by publishing, like the other draw rules.
+    pub winner_count: Option<i64>,
+    /// WEIGHTED draw with store-visit bonus entries (default true); false: RANDOM.
+    pub visit_bonus: Option<bool>,
+    /// Alternates ranked after the winners, 0 to 100 (default: winnerCount, at most 100).
+    pub alternate_count: Option<i64>,
+    /// Days after announcementAt a winner has to claim, 1 to 90 (default 7).
+    pub claim_days: Option<i64>,
     /// Entry channels: URIDONGNETV, GINITV, RINGOBIZ, INSTAGRAM, NAVER, KAKAO, STORE_QR.
     pub channels: Vec<String>,
     #[serde(default)]
@@ -107,7 +116,7 @@ pub struct PublishRequest {
 pub struct PublishResponse {
     pub event_id: Uuid,
     pub status: &'static str,
-    /// SHA-256 commitment to the draw's server seed (draw/v1), hex.
+    /// SHA-256 commitment to the draw's server seed and draw rules (draw/v2), hex.
     pub seed_commitment: String,
 }
 
@@ -135,13 +144,20 @@ pub async fn publish(
     ApiJson(body): ApiJson<PublishRequest>,
 ) -> Result<Json<PublishResponse>, ApiError> {
     let channels = parse_channels(&body.channels)?;
+    let rules = DrawRules::parse(DrawRulesInput {
+        winner_count: body.winner_count,
+        visit_bonus: body.visit_bonus,
+        alternate_count: body.alternate_count,
+        claim_days: body.claim_days,
+    })
+    .map_err(CampaignError::from)?;
     let details = PublishDetails {
         title: body.title,
         prize: body.prize,
         starts_at: body.starts_at,
         ends_at: body.ends_at,
         announcement_at: body.announcement_at,
-        winner_count: body.winner_count,
+        draw: DrawTerms::Fixed(rules),
         channels,
         target_participants: body.target_participants,
     };
@@ -191,6 +207,12 @@ pub struct CampaignResponse {
     pub ends_at: Option<DateTime<Utc>>,
     pub announcement_at: Option<DateTime<Utc>>,
     pub winner_count: Option<u32>,
+    /// Draw rules fixed at publication (null for campaigns published before draw/v2).
+    pub visit_bonus: Option<bool>,
+    pub alternate_count: Option<u32>,
+    pub claim_days: Option<u32>,
+    /// `draw/v2`, or `draw/v1` for campaigns published before the rules were fixed.
+    pub draw_protocol_version: Option<&'static str>,
     #[schema(value_type = Vec<String>)]
     pub channels: Vec<Channel>,
     pub target_participants: Option<u32>,
@@ -206,6 +228,7 @@ pub async fn show(
 ) -> Result<Json<CampaignResponse>, ApiError> {
     let campaign = campaigns::load(&state.app, campaign_id).await?;
     let details = campaign.details.clone();
+    let rules = details.as_ref().and_then(|d| d.draw.rules().copied());
     Ok(Json(CampaignResponse {
         event_id: campaign_id,
         status: campaign.effective_status(state.app.now()).as_str(),
@@ -216,7 +239,11 @@ pub async fn show(
         starts_at: details.as_ref().map(|d| d.starts_at),
         ends_at: details.as_ref().map(|d| d.ends_at),
         announcement_at: details.as_ref().map(|d| d.announcement_at),
-        winner_count: details.as_ref().map(|d| d.winner_count),
+        winner_count: details.as_ref().map(|d| d.draw.winner_count()),
+        visit_bonus: rules.map(|r| r.visit_bonus()),
+        alternate_count: rules.map(|r| r.alternate_count()),
+        claim_days: rules.map(|r| r.claim_days()),
+        draw_protocol_version: details.as_ref().map(|d| d.draw.protocol_version().as_str()),
         channels: details
             .as_ref()
             .map(|d| d.channels.clone())

@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +22,7 @@ use uuid::Uuid;
 
 use crate::auth::Owner;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::extract::{ApiJson, CampaignId};
+use crate::routes::extract::CampaignId;
 use crate::state::AppState;
 
 mod record;
@@ -47,15 +48,35 @@ fn draw_path(campaign_id: Uuid) -> String {
 // POST /api/v1/events/{eventId}/draw-winners
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Optional: the draw rules were fixed when the campaign was published
+/// (draw/v2), so no body is needed. A body may repeat them; one that names
+/// another winner count or method is refused with 409 `DRAW_RULES_FIXED`.
+/// (Campaigns published before draw/v2 take both from here, as before:
+/// the published winner count and RANDOM by default.)
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DrawRequest {
-    /// Number of winners, 1 to 1000; defaults to the campaign's published winner count.
+    /// Number of winners, 1 to 1000; must equal the published one.
     pub winner_count: Option<u32>,
-    /// Apply the store-visit bonus: WEIGHTED by bonus entries (1, or 3 after a
-    /// visit) when true, RANDOM (everyone once) when false (default).
-    #[serde(default)]
-    pub visit_bonus: bool,
+    /// Store-visit bonus (WEIGHTED) or not (RANDOM); must equal the published one.
+    pub visit_bonus: Option<bool>,
+}
+
+/// The body of `POST /draw-winners`: none (or only whitespace) is the empty
+/// request; anything else must be the JSON of [`DrawRequest`], with the same
+/// answers as every JSON body (400, 413, 415).
+async fn draw_request(request: Request) -> Result<DrawRequest, ApiError> {
+    let headers = request.headers().clone();
+    let bytes = axum::body::Bytes::from_request(request, &())
+        .await
+        .map_err(|e| ApiError::from(JsonRejection::BytesRejection(e)))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DrawRequest::default());
+    }
+    let mut request = Request::new(axum::body::Body::from(bytes));
+    *request.headers_mut() = headers;
+    let Json(body) = Json::<DrawRequest>::from_request(request, &()).await?;
+    Ok(body)
 }
 
 /// A ranked entrant as the owner sees it (masked).
@@ -107,7 +128,8 @@ pub struct DrawResponse {
     pub total_participants: u64,
     pub winner_count: u32,
     pub winners: Vec<DrawnParticipant>,
-    /// Substitutes in order (the first `max(winnerCount, 10)` of them).
+    /// Substitutes in order: the published `alternateCount` of them (draw/v2;
+    /// campaigns published before: the first `max(winnerCount, 10)`).
     pub alternates: Vec<DrawnParticipant>,
     pub drawn_at: DateTime<Utc>,
     pub verification: VerificationInfo,
@@ -120,13 +142,14 @@ pub struct DrawResponse {
         (status = 400, body = ErrorBody, description = "VALIDATION_ERROR, PART_007 fewer entrants than winners"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "EVENT_NOT_FOUND"),
-        (status = 409, body = ErrorBody, description = "DRAW_NOT_ALLOWED campaign not ended, PART_006 already drawn")))]
+        (status = 409, body = ErrorBody, description = "DRAW_NOT_ALLOWED campaign not ended, PART_006 already drawn, DRAW_RULES_FIXED the body names other terms than the published rules")))]
 pub async fn draw_winners(
     State(state): State<AppState>,
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
-    ApiJson(body): ApiJson<DrawRequest>,
+    request: Request,
 ) -> Result<Json<DrawResponse>, ApiError> {
+    let body = draw_request(request).await?;
     let record = draws::draw_winners(
         &state.app,
         DrawWinners {

@@ -2,32 +2,9 @@
 //! commitment are supplied by the caller; the aggregate reads no clock.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::channel::Channel;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoreInfo {
-    pub store_name: String,
-    pub industry: String,
-    pub address: String,
-}
-
-/// Everything the owner decides when publishing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PublishDetails {
-    pub title: String,
-    pub prize: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub announcement_at: DateTime<Utc>,
-    pub winner_count: u32,
-    pub channels: Vec<Channel>,
-    pub target_participants: u32,
-}
+use super::details::{PublishDetails, StoreInfo};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CampaignCommand {
@@ -39,10 +16,13 @@ pub enum CampaignCommand {
         store: StoreInfo,
         created_at: DateTime<Utc>,
     },
+    /// Opens the campaign with its draw rules fixed (`details.draw` must be
+    /// [`super::DrawTerms::Fixed`]).
     Publish {
         owner_id: String,
         details: PublishDetails,
-        /// Hex SHA-256 commitment to the server-side draw seed (draw/v1).
+        /// Hex SHA-256 `draw/v2` commitment to the server-side draw seed and
+        /// the draw rules in `details` (`draw_protocol::v2::commitment`).
         seed_commitment: String,
         published_at: DateTime<Utc>,
     },

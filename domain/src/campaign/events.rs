@@ -1,13 +1,19 @@
 //! Domain events of the campaign aggregate. `event_type()` names never change;
 //! a changed shape bumps `event_version()` and gets an upcaster.
+//!
+//! `CampaignPublished` version 2 (`draw/v2`) adds the fixed draw rules beside
+//! `winnerCount` in `details`. Version 1 payloads have only `winnerCount` and
+//! decode, unchanged, as [`DrawTerms::Legacy`]: that decoding is the upcaster.
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::commands::{PublishDetails, StoreInfo};
-use super::rules::Objective;
+use super::details::{PublishDetails, StoreInfo};
+use super::objective::Objective;
+#[cfg(doc)]
+use super::DrawTerms;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all_fields = "camelCase")]
@@ -19,10 +25,13 @@ pub enum CampaignEvent {
         store: StoreInfo,
         created_at: DateTime<Utc>,
     },
-    /// The seeds' `EventCreated`: the campaign is open for entries.
+    /// The seeds' `EventCreated`: the campaign is open for entries, its draw
+    /// rules fixed and committed to.
     CampaignPublished {
         campaign_id: Uuid,
         details: PublishDetails,
+        /// Hex SHA-256 commitment to the draw's server seed: `draw/v2` (seed
+        /// and rules) for version 2 events, `draw/v1` (seed only) before.
         seed_commitment: String,
         published_at: DateTime<Utc>,
     },
@@ -73,6 +82,12 @@ impl DomainEvent for CampaignEvent {
     }
 
     fn event_version(&self) -> String {
-        "1".to_string()
+        match self {
+            CampaignEvent::CampaignPublished { details, .. } if details.draw.rules().is_some() => {
+                "2"
+            }
+            _ => "1",
+        }
+        .to_string()
     }
 }

@@ -1,49 +1,12 @@
 //! The campaign's business rules as pure decisions: state + command → events.
 
-use serde::{Deserialize, Serialize};
+use crate::draw_protocol::parse_hex32;
 
-use super::commands::{CampaignCommand, Eraser, PublishDetails, StoreInfo};
+use super::commands::{CampaignCommand, Eraser};
+use super::details::{DrawTerms, PublishDetails, StoreInfo};
 use super::events::{CampaignEvent, ErasureReason};
+use super::objective::Objective;
 use super::{Campaign, CampaignError, CampaignStatus};
-
-/// Upper bound on winners per campaign: a small shop's giveaway, and a bound
-/// that keeps a draw response and its notifications reasonable.
-pub const MAX_WINNER_COUNT: u32 = 1_000;
-
-/// The four objectives of seed 002, stored and shown in Korean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Objective {
-    #[serde(rename = "신규 고객 유치")]
-    NewCustomers,
-    #[serde(rename = "재방문 유도")]
-    RevisitIncentive,
-    #[serde(rename = "매출 증대")]
-    SalesGrowth,
-    #[serde(rename = "인지도 향상")]
-    Awareness,
-}
-
-impl Objective {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Objective::NewCustomers => "신규 고객 유치",
-            Objective::RevisitIncentive => "재방문 유도",
-            Objective::SalesGrowth => "매출 증대",
-            Objective::Awareness => "인지도 향상",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Objective> {
-        [
-            Objective::NewCustomers,
-            Objective::RevisitIncentive,
-            Objective::SalesGrowth,
-            Objective::Awareness,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == s.trim())
-    }
-}
 
 pub(super) fn decide(
     campaign: &Campaign,
@@ -82,12 +45,11 @@ pub(super) fn decide(
                 return Err(CampaignError::AlreadyPublished);
             }
             let details = validate_details(details)?;
-            if seed_commitment.len() != 64
-                || !seed_commitment.bytes().all(|b| b.is_ascii_hexdigit())
-            {
+            // Published values are compared as exact strings: lowercase only.
+            if parse_hex32(&seed_commitment).is_none() {
                 return Err(CampaignError::InvalidField {
                     field: "seedCommitment",
-                    reason: "must be 64 hex characters",
+                    reason: "must be 64 lowercase hex characters",
                 });
             }
             Ok(vec![CampaignEvent::CampaignPublished {
@@ -200,8 +162,11 @@ fn validate_details(details: PublishDetails) -> Result<PublishDetails, CampaignE
     if details.announcement_at < details.ends_at {
         return invalid("announcementAt", "must not be before endsAt");
     }
-    if details.winner_count == 0 || details.winner_count > MAX_WINNER_COUNT {
-        return invalid("winnerCount", "must be between 1 and 1000");
+    if let DrawTerms::Legacy { .. } = details.draw {
+        // Only events written before draw/v2 hold legacy terms; a new
+        // publication always fixes the rules (they are parsed, with their
+        // ranges, into `DrawRules` before they get here).
+        return invalid("visitBonus", "추첨 조건은 이벤트 발행 시 확정해야 합니다");
     }
     if details.channels.is_empty() {
         return invalid("channels", "must name at least one channel");

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::channel::Channel;
+use crate::draw_protocol::ProtocolVersion;
 
 type CampaignTest = TestFramework<Campaign>;
 
@@ -27,6 +28,10 @@ fn store() -> StoreInfo {
     }
 }
 
+fn rules() -> DrawRules {
+    DrawRules::new(3, true, 3, 7).unwrap()
+}
+
 fn details() -> PublishDetails {
     PublishDetails {
         title: "가을 경품 이벤트".into(),
@@ -34,7 +39,7 @@ fn details() -> PublishDetails {
         starts_at: t0(),
         ends_at: t0() + Duration::days(7),
         announcement_at: t0() + Duration::days(8),
-        winner_count: 3,
+        draw: DrawTerms::Fixed(rules()),
         channels: vec![Channel::Uridongnetv, Channel::Instagram],
         target_participants: 500,
     }
@@ -156,16 +161,7 @@ fn a_period_that_ends_before_it_starts_is_refused() {
 }
 
 #[test]
-fn winner_count_and_channels_are_checked() {
-    let mut none = details();
-    none.winner_count = 0;
-    CampaignTest::with(())
-        .given(vec![created()])
-        .when(publish(none))
-        .then_expect_error(CampaignError::InvalidField {
-            field: "winnerCount",
-            reason: "must be between 1 and 1000",
-        });
+fn channels_are_checked() {
     let mut dup = details();
     dup.channels = vec![Channel::Kakao, Channel::Kakao];
     CampaignTest::with(())
@@ -175,6 +171,45 @@ fn winner_count_and_channels_are_checked() {
             field: "channels",
             reason: "must not repeat a channel",
         });
+}
+
+#[test]
+fn publishing_fixes_the_draw_rules() {
+    // Legacy terms only ever come from old events; a publication fixes rules.
+    let mut legacy = details();
+    legacy.draw = DrawTerms::Legacy { winner_count: 3 };
+    CampaignTest::with(())
+        .given(vec![created()])
+        .when(publish(legacy))
+        .then_expect_error(CampaignError::InvalidField {
+            field: "visitBonus",
+            reason: "추첨 조건은 이벤트 발행 시 확정해야 합니다",
+        });
+    let mut campaign = Campaign::default();
+    campaign.apply(created());
+    campaign.apply(published());
+    let terms = campaign.details.as_ref().unwrap().draw;
+    assert_eq!(terms, DrawTerms::Fixed(rules()));
+    assert_eq!(terms.protocol_version(), ProtocolVersion::V2);
+    assert_eq!(terms.winner_count(), 3);
+}
+
+#[test]
+fn a_seed_commitment_is_64_lowercase_hex_digits() {
+    for bad in ["AB".repeat(32), "ab".repeat(31), "zz".repeat(32)] {
+        CampaignTest::with(())
+            .given(vec![created()])
+            .when(CampaignCommand::Publish {
+                owner_id: OWNER.into(),
+                details: details(),
+                seed_commitment: bad,
+                published_at: t0(),
+            })
+            .then_expect_error(CampaignError::InvalidField {
+                field: "seedCommitment",
+                reason: "must be 64 lowercase hex characters",
+            });
+    }
 }
 
 #[test]
@@ -306,4 +341,149 @@ fn only_the_owner_or_the_retention_policy_erases_and_only_once() {
         ])
         .when(erase_by(Eraser::Owner(OWNER.into()), at))
         .then_expect_events(vec![]);
+}
+
+// ---------------------------------------------------------------------------
+// Draw rules: parsing, and the stored shapes of CampaignPublished.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn draw_rules_take_their_defaults() {
+    let parsed = DrawRules::parse(DrawRulesInput {
+        winner_count: Some(3),
+        ..DrawRulesInput::default()
+    })
+    .unwrap();
+    assert_eq!(parsed, DrawRules::new(3, true, 3, 7).unwrap());
+    assert_eq!(
+        parsed.canonical(),
+        "winners=3;alternates=3;algorithm=WEIGHTED;claim_days=7"
+    );
+    // More winners than alternates can be: the default stops at 100.
+    let many = DrawRules::parse(DrawRulesInput {
+        winner_count: Some(500),
+        visit_bonus: Some(false),
+        ..DrawRulesInput::default()
+    })
+    .unwrap();
+    assert_eq!(
+        many.canonical(),
+        "winners=500;alternates=100;algorithm=RANDOM;claim_days=7"
+    );
+}
+
+#[test]
+fn each_draw_rule_is_checked_and_named() {
+    let input = |w: Option<i64>, a: Option<i64>, d: Option<i64>| DrawRulesInput {
+        winner_count: w,
+        visit_bonus: None,
+        alternate_count: a,
+        claim_days: d,
+    };
+    let cases = [
+        (input(None, None, None), DrawRulesError::WinnerCount),
+        (input(Some(0), None, None), DrawRulesError::WinnerCount),
+        (input(Some(1001), None, None), DrawRulesError::WinnerCount),
+        (input(Some(-1), None, None), DrawRulesError::WinnerCount),
+        (
+            input(Some(1 << 40), None, None),
+            DrawRulesError::WinnerCount,
+        ),
+        (
+            input(Some(1), Some(-1), None),
+            DrawRulesError::AlternateCount,
+        ),
+        (
+            input(Some(1), Some(101), None),
+            DrawRulesError::AlternateCount,
+        ),
+        (input(Some(1), None, Some(0)), DrawRulesError::ClaimDays),
+        (input(Some(1), None, Some(91)), DrawRulesError::ClaimDays),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(DrawRules::parse(input), Err(expected), "{input:?}");
+    }
+    let bounds = input(Some(1000), Some(100), Some(90));
+    assert!(DrawRules::parse(bounds).is_ok());
+    let none = input(Some(1), Some(0), Some(1));
+    assert_eq!(DrawRules::parse(none).unwrap().alternate_count(), 0);
+
+    // The API answers 400 VALIDATION_ERROR naming the field, in Korean.
+    for (error, field) in [
+        (DrawRulesError::WinnerCount, "winnerCount"),
+        (DrawRulesError::AlternateCount, "alternateCount"),
+        (DrawRulesError::ClaimDays, "claimDays"),
+    ] {
+        let campaign_error = CampaignError::from(error);
+        assert_eq!(
+            campaign_error,
+            CampaignError::InvalidField {
+                field,
+                reason: error.reason()
+            }
+        );
+        assert!(campaign_error
+            .to_string()
+            .starts_with(&format!("{field}: ")));
+        assert!(error
+            .to_string()
+            .chars()
+            .any(|c| ('가'..='힣').contains(&c)));
+    }
+}
+
+#[test]
+fn a_campaign_published_before_draw_v2_still_loads_with_legacy_terms() {
+    // A CampaignPublished payload exactly as version 1 stored it.
+    let stored = serde_json::json!({"CampaignPublished": {
+        "campaignId": id(),
+        "details": {
+            "title": "가을 경품 이벤트", "prize": "KT 멤버십 5,000P",
+            "startsAt": t0(), "endsAt": t0() + Duration::days(7),
+            "announcementAt": t0() + Duration::days(8),
+            "winnerCount": 5, "channels": ["KAKAO"], "targetParticipants": 10
+        },
+        "seedCommitment": "ab".repeat(32),
+        "publishedAt": t0()
+    }});
+    let event: CampaignEvent = serde_json::from_value(stored.clone()).unwrap();
+    let CampaignEvent::CampaignPublished { details, .. } = &event else {
+        panic!("{event:?}");
+    };
+    assert_eq!(details.draw, DrawTerms::Legacy { winner_count: 5 });
+    assert_eq!(details.draw.protocol_version(), ProtocolVersion::V1);
+    assert_eq!(cqrs_es::DomainEvent::event_version(&event), "1");
+    // Written back, it is the same payload.
+    assert_eq!(serde_json::to_value(&event).unwrap(), stored);
+
+    let mut campaign = Campaign::default();
+    campaign.apply(created());
+    campaign.apply(event);
+    assert_eq!(campaign.status, CampaignStatus::Active);
+    assert_eq!(campaign.details.unwrap().draw.winner_count(), 5);
+}
+
+#[test]
+fn a_draw_v2_publication_stores_its_rules_beside_the_winner_count() {
+    let event = published();
+    assert_eq!(cqrs_es::DomainEvent::event_version(&event), "2");
+    let json = serde_json::to_value(&event).unwrap();
+    let details = &json["CampaignPublished"]["details"];
+    assert_eq!(details["winnerCount"], 3);
+    assert_eq!(details["visitBonus"], true);
+    assert_eq!(details["alternateCount"], 3);
+    assert_eq!(details["claimDays"], 7);
+    let back: CampaignEvent = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, event);
+
+    // Partial or out-of-range rules are not silently read as something else.
+    let mut partial = json.clone();
+    partial["CampaignPublished"]["details"]
+        .as_object_mut()
+        .unwrap()
+        .remove("claimDays");
+    assert!(serde_json::from_value::<CampaignEvent>(partial).is_err());
+    let mut out_of_range = json;
+    out_of_range["CampaignPublished"]["details"]["alternateCount"] = 101.into();
+    assert!(serde_json::from_value::<CampaignEvent>(out_of_range).is_err());
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::campaign::{Campaign, CampaignStatus};
+use crate::campaign::{Campaign, CampaignStatus, DrawTerms};
 use crate::draw_protocol::Pid;
 
 /// What the draw rules need to know about the campaign.
@@ -17,10 +17,12 @@ pub struct CampaignFacts {
     pub status: CampaignStatus,
     /// `None` while a draft.
     pub ends_at: Option<DateTime<Utc>>,
-    /// The winner count published with the campaign, used when the request
-    /// names none.
-    pub winner_count: Option<u32>,
-    /// Hex SHA-256 commitment to the server seed, published with the campaign.
+    /// The draw terms published with the campaign (`None` while a draft):
+    /// the fixed `draw/v2` rules, or for a legacy campaign only its default
+    /// winner count. Says which protocol the draw follows.
+    pub draw_terms: Option<DrawTerms>,
+    /// Hex SHA-256 commitment to the server seed (and, `draw/v2`, the rules),
+    /// published with the campaign.
     pub seed_commitment: Option<String>,
 }
 
@@ -32,7 +34,7 @@ impl CampaignFacts {
             owner_id: campaign.owner_id.clone(),
             status: campaign.status,
             ends_at: campaign.details.as_ref().map(|d| d.ends_at),
-            winner_count: campaign.details.as_ref().map(|d| d.winner_count),
+            draw_terms: campaign.details.as_ref().map(|d| d.draw),
             seed_commitment: campaign.seed_commitment.clone(),
         }
     }
@@ -57,10 +59,14 @@ pub struct RunDraw {
     /// The authenticated owner asking for the draw (recorded as `drawnBy`).
     pub requested_by: String,
     pub campaign: CampaignFacts,
-    /// Requested number of winners; `None` takes the campaign's published one.
+    /// The winner count the request names, if any. `draw/v2`: only checked
+    /// against the published rules (a different one is refused); legacy
+    /// campaigns: the count to draw, `None` taking the published default.
     pub winner_count: Option<u32>,
-    /// Store-visit bonus: WEIGHTED by bonus entries when true, else RANDOM.
-    pub visit_bonus: bool,
+    /// The store-visit bonus the request names, if any. `draw/v2`: only
+    /// checked against the published rules; legacy campaigns: WEIGHTED by
+    /// bonus entries when true, RANDOM when false or `None`.
+    pub visit_bonus: Option<bool>,
     /// The secret seed committed to at publication, revealed by this draw.
     pub server_seed: [u8; 32],
     /// Every registered entrant of the campaign, in any order.

@@ -21,19 +21,31 @@ pub struct DrawnEntrant {
     pub entry_number: String,
 }
 
-/// The recorded draw: the `draw/v1` published record (see
+/// The recorded draw: the published record of its protocol version (see
 /// `docs/draw-protocol.md` §9) plus who drew, when, and whom the ranks name.
+///
+/// `draw/v2` records add `alternateCount`, `claimDays` and `rules`; records
+/// written before draw/v2 have none of them and read back with `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrawRecord {
     pub draw_id: Uuid,
     pub campaign_id: Uuid,
-    /// `draw/v1`.
+    /// `draw/v1` or `draw/v2`.
     pub protocol_version: String,
     pub algorithm: Algorithm,
     /// The store-visit bonus was applied (WEIGHTED).
     pub bonus_applied: bool,
     pub winner_count: u32,
+    /// `draw/v2`: alternates ranked after the winners, fixed at publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate_count: Option<u32>,
+    /// `draw/v2`: days after the announcement a winner has to claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_days: Option<u32>,
+    /// `draw/v2`: the canonical rules text bound into the commitment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
     pub entrant_count: u64,
     /// Hex SHA-256 commitment to the server seed, as published with the campaign.
     pub commitment: String,
@@ -47,8 +59,9 @@ pub struct DrawRecord {
     pub params: String,
     /// Ranks 1..=winner_count.
     pub winners: Vec<DrawnEntrant>,
-    /// The first alternates in substitution order (a prefix of the full
-    /// ordering; see [`super::alternates_kept`]).
+    /// The alternates in substitution order: `draw/v2` exactly the ones its
+    /// rules rank; `draw/v1` a prefix of the full ordering (see
+    /// [`super::alternates_kept`]).
     pub alternates: Vec<DrawnEntrant>,
     pub drawn_at: DateTime<Utc>,
     /// Owner id of whoever ran the draw.
@@ -56,13 +69,16 @@ pub struct DrawRecord {
 }
 
 impl DrawRecord {
-    /// The record in the `draw/v1` published form that `verify` checks.
+    /// The record in the published form that `verify` checks.
     pub fn published(&self) -> PublishedDraw {
         PublishedDraw {
             protocol_version: self.protocol_version.clone(),
             campaign_id: self.campaign_id,
             algorithm: self.algorithm,
             winner_count: self.winner_count,
+            alternate_count: self.alternate_count,
+            claim_days: self.claim_days,
+            rules: self.rules.clone(),
             entrant_count: self.entrant_count,
             commitment: self.commitment.clone(),
             server_seed: self.server_seed.clone(),
@@ -90,7 +106,14 @@ impl DomainEvent for DrawEvent {
         .to_string()
     }
 
+    /// "2" for a `draw/v2` record (it carries the rules), "1" for the shape
+    /// written before; both decode into [`DrawRecord`], the v1 shape with the
+    /// v2 fields absent, so no upcaster is needed.
     fn event_version(&self) -> String {
-        "1".to_string()
+        match self {
+            DrawEvent::WinnersDrawn(record) if record.rules.is_some() => "2",
+            DrawEvent::WinnersDrawn(_) => "1",
+        }
+        .to_string()
     }
 }

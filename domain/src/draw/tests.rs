@@ -1,11 +1,13 @@
-//! Given/when/then tests of the draw rules, and properties of the recorded draw.
+//! Given/when/then tests of the draw rules for legacy (`draw/v1`) campaigns,
+//! published before the rules were fixed and drawn as they always were, and
+//! properties of the recorded draw. `draw/v2` campaigns: `tests_v2.rs`.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
 use uuid::Uuid;
 
 use super::*;
-use crate::campaign::CampaignStatus;
+use crate::campaign::{CampaignStatus, DrawTerms};
 use crate::draw_protocol::{self, hex32, verify, Algorithm, DrawProtocolError, Verification};
 
 type DrawTest = TestFramework<Draw>;
@@ -31,7 +33,8 @@ fn facts(status: CampaignStatus) -> CampaignFacts {
         owner_id: OWNER.into(),
         status,
         ends_at: (status != CampaignStatus::Draft).then(ends_at),
-        winner_count: (status != CampaignStatus::Draft).then_some(3),
+        draw_terms: (status != CampaignStatus::Draft)
+            .then_some(DrawTerms::Legacy { winner_count: 3 }),
         seed_commitment: (status != CampaignStatus::Draft)
             .then(|| hex32(&draw_protocol::commitment(&campaign_id(), &SERVER_SEED))),
     }
@@ -60,7 +63,7 @@ fn run_draw(entrant_count: u32, visit_bonus: bool) -> RunDraw {
         requested_by: OWNER.into(),
         campaign: facts(CampaignStatus::Ended),
         winner_count: Some(3),
-        visit_bonus,
+        visit_bonus: Some(visit_bonus),
         server_seed: SERVER_SEED,
         entrants: entrants(entrant_count),
         drawn_at: ends_at() + Duration::hours(1),
@@ -161,6 +164,16 @@ fn the_winner_count_defaults_to_the_published_one() {
     let mut run = run_draw(20, false);
     run.winner_count = None;
     assert_eq!(drawn(run).winners.len(), 3);
+}
+
+#[test]
+fn a_legacy_request_naming_no_method_draws_random_as_before() {
+    let mut run = run_draw(20, true);
+    run.visit_bonus = None;
+    let record = drawn(run);
+    assert_eq!(record.algorithm, Algorithm::Random);
+    assert!(!record.bonus_applied);
+    assert_eq!(record.rules, None, "a draw/v1 record states no fixed rules");
 }
 
 #[test]

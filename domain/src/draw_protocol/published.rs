@@ -1,16 +1,18 @@
-//! The published draw record and its verifier.
+//! The published draw record and its verdict.
 //!
 //! [`PublishedDraw`] is everything an auditor needs besides the entrant list (which it may
-//! embed). [`verify`] recomputes every derived value from the raw inputs and reports the first
-//! difference in words; it trusts nothing in the record but the raw inputs themselves.
+//! embed), for either protocol version. [`verify`] recomputes every derived value from the raw
+//! inputs and reports the first difference in words; [`super::check`] gives the same
+//! comparisons as a list of named checks and adds the one against the campaign's published
+//! `seedCommitment`.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::checks::check;
 use super::{
-    check_params, commitment, derive_seed, hex32, ordering, params_string, parse_hex32, run,
-    Algorithm, CanonicalList, DrawOutcome, DrawParams, DrawProtocolError, PROTOCOL_VERSION,
+    hex32, v1, v2, Algorithm, CanonicalList, DrawOutcome, DrawParams, DrawProtocolError, DrawRules,
+    ProtocolVersion,
 };
 
 /// Everything published for verification. JSON is camelCase; bytes are lowercase hex strings
@@ -19,11 +21,23 @@ use super::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishedDraw {
-    /// Always `draw/v1`.
+    /// `draw/v1` or `draw/v2`.
     pub protocol_version: String,
+    /// Only the canonical text (lowercase, hyphenated) is read: the params string and every
+    /// verifier use that form.
+    #[serde(deserialize_with = "canonical_uuid")]
     pub campaign_id: Uuid,
     pub algorithm: Algorithm,
     pub winner_count: u32,
+    /// `draw/v2` only: alternates ranked after the winners, as fixed at publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate_count: Option<u32>,
+    /// `draw/v2` only: days after the announcement a winner has to claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_days: Option<u32>,
+    /// `draw/v2` only: the canonical rules text bound into the commitment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
     pub entrant_count: u64,
     /// Published with the campaign, before entries closed.
     pub commitment: String,
@@ -35,55 +49,103 @@ pub struct PublishedDraw {
     pub params: String,
     /// Winner pids (lowercase hex), rank 1 first.
     pub winners: Vec<String>,
-    /// Alternate pids in substitution order; may be a prefix of all alternates.
+    /// Alternate pids in substitution order. `draw/v1`: may be a prefix of all alternates;
+    /// `draw/v2`: exactly the alternates the rules rank.
     pub alternates: Vec<String>,
     /// The canonical entrant list text, when published alongside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_text: Option<String>,
 }
 
+/// A UUID written exactly as the protocol writes it (36 characters, lowercase, hyphenated).
+fn canonical_uuid<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Uuid, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match Uuid::try_parse(&text) {
+        Ok(id) if id.hyphenated().to_string() == text => Ok(id),
+        _ => Err(serde::de::Error::custom(
+            "campaignId is not a lowercase hyphenated UUID",
+        )),
+    }
+}
+
+/// Lowercase hex pids of `indices` (positions in `list`).
+fn pids(list: &CanonicalList, indices: &[u32]) -> Vec<String> {
+    indices
+        .iter()
+        .map(|&index| {
+            usize::try_from(index)
+                .ok()
+                .and_then(|i| list.entrants().get(i))
+                .map(|e| hex32(&e.pid))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 impl PublishedDraw {
-    /// The record of `outcome`, which must come from [`run`] with the same seed, list and
-    /// params (see [`publish`] to do both at once). Lists every alternate and no list text.
+    /// The `draw/v1` record of `outcome`, which must come from [`v1::run`] with the same seed,
+    /// list and params (see [`publish`] to do both at once). Lists every alternate and no list
+    /// text.
     pub fn new(
         server_seed: &[u8; 32],
         list: &CanonicalList,
         params: &DrawParams,
         outcome: &DrawOutcome,
     ) -> Self {
-        let pid_hex = |&index: &u32| {
-            usize::try_from(index)
-                .ok()
-                .and_then(|i| list.entrants().get(i))
-                .map(|e| hex32(&e.pid))
-                .unwrap_or_default()
-        };
         Self {
-            protocol_version: PROTOCOL_VERSION.to_owned(),
+            protocol_version: v1::PROTOCOL_VERSION.to_owned(),
             campaign_id: params.campaign_id,
             algorithm: params.algorithm,
             winner_count: params.winner_count,
+            alternate_count: None,
+            claim_days: None,
+            rules: None,
             entrant_count: list.len() as u64,
-            commitment: hex32(&commitment(&params.campaign_id, server_seed)),
+            commitment: hex32(&v1::commitment(&params.campaign_id, server_seed)),
             server_seed: hex32(server_seed),
             list_hash: hex32(&outcome.list_hash),
             seed: hex32(&outcome.seed),
-            params: params_string(params, list.len()),
-            winners: outcome
-                .winners(params.winner_count)
-                .iter()
-                .map(pid_hex)
-                .collect(),
-            alternates: outcome
-                .alternates(params.winner_count)
-                .iter()
-                .map(pid_hex)
-                .collect(),
+            params: v1::params_string(params, list.len()),
+            winners: pids(list, outcome.winners(params.winner_count)),
+            alternates: pids(list, outcome.alternates(params.winner_count)),
             list_text: None,
         }
     }
 
-    /// Keeps only the first `keep` alternates; [`verify`] then checks that prefix.
+    /// The `draw/v2` record of `outcome`, which must come from [`v2::run`] with the same seed,
+    /// list, campaign and rules (see [`publish_v2`]). Lists exactly the alternates the rules
+    /// rank, and no list text.
+    pub fn new_v2(
+        server_seed: &[u8; 32],
+        list: &CanonicalList,
+        campaign_id: &Uuid,
+        rules: &DrawRules,
+        outcome: &DrawOutcome,
+    ) -> Self {
+        let alternates = outcome.alternates(rules.winner_count());
+        let kept = v2::alternates_drawn(rules, list.len()).min(alternates.len());
+        Self {
+            protocol_version: v2::PROTOCOL_VERSION.to_owned(),
+            campaign_id: *campaign_id,
+            algorithm: rules.algorithm(),
+            winner_count: rules.winner_count(),
+            alternate_count: Some(rules.alternate_count()),
+            claim_days: Some(rules.claim_days()),
+            rules: Some(rules.canonical()),
+            entrant_count: list.len() as u64,
+            commitment: hex32(&v2::commitment(campaign_id, rules, server_seed)),
+            server_seed: hex32(server_seed),
+            list_hash: hex32(&outcome.list_hash),
+            seed: hex32(&outcome.seed),
+            params: v2::params_string(campaign_id, rules, list.len()),
+            winners: pids(list, outcome.winners(rules.winner_count())),
+            alternates: pids(list, &alternates[..kept]),
+            list_text: None,
+        }
+    }
+
+    /// Keeps only the first `keep` alternates. A `draw/v1` record may publish such a prefix;
+    /// a `draw/v2` record must list exactly the ranked alternates.
     pub fn with_alternates_limit(mut self, keep: usize) -> Self {
         self.alternates.truncate(keep);
         self
@@ -95,7 +157,12 @@ impl PublishedDraw {
         self
     }
 
-    /// The draw parameters this record claims.
+    /// The protocol version this record claims, if it is one this implementation knows.
+    pub fn protocol(&self) -> Option<ProtocolVersion> {
+        ProtocolVersion::parse(&self.protocol_version)
+    }
+
+    /// The `draw/v1` draw parameters this record claims.
     pub fn draw_params(&self) -> DrawParams {
         DrawParams {
             campaign_id: self.campaign_id,
@@ -103,16 +170,43 @@ impl PublishedDraw {
             winner_count: self.winner_count,
         }
     }
+
+    /// The `draw/v2` rules this record claims, or why it states none.
+    pub fn draw_rules(&self) -> Result<DrawRules, String> {
+        let (Some(alternate_count), Some(claim_days)) = (self.alternate_count, self.claim_days)
+        else {
+            return Err("a draw/v2 record states alternateCount and claimDays".to_owned());
+        };
+        DrawRules::from_record(
+            self.winner_count,
+            self.algorithm,
+            alternate_count,
+            claim_days,
+        )
+        .map_err(|e| format!("the draw rules are out of range: {}: {e}", e.field()))
+    }
 }
 
-/// Runs the draw and builds its published record in one go.
+/// Runs a `draw/v1` draw and builds its published record in one go.
 pub fn publish(
     server_seed: &[u8; 32],
     list: &CanonicalList,
     params: &DrawParams,
 ) -> Result<(DrawOutcome, PublishedDraw), DrawProtocolError> {
-    let outcome = run(server_seed, list, params)?;
+    let outcome = v1::run(server_seed, list, params)?;
     let published = PublishedDraw::new(server_seed, list, params, &outcome);
+    Ok((outcome, published))
+}
+
+/// Runs a `draw/v2` draw and builds its published record in one go.
+pub fn publish_v2(
+    server_seed: &[u8; 32],
+    list: &CanonicalList,
+    campaign_id: &Uuid,
+    rules: &DrawRules,
+) -> Result<(DrawOutcome, PublishedDraw), DrawProtocolError> {
+    let outcome = v2::run(server_seed, list, campaign_id, rules)?;
+    let published = PublishedDraw::new_v2(server_seed, list, campaign_id, rules, &outcome);
     Ok((outcome, published))
 }
 
@@ -131,143 +225,27 @@ impl Verification {
     }
 }
 
-fn mismatch(first_difference: impl Into<String>) -> Verification {
-    Verification::Mismatch {
-        first_difference: first_difference.into(),
-    }
-}
-
-/// Re-runs the draw from `published`'s raw inputs (campaign id, algorithm, winner count,
-/// server seed) and `list`, and compares every published value in this order: protocol
-/// version, commitment, entrant count, embedded list text, list hash, parameter validity,
-/// params string, seed, winners (count, then rank by rank), alternates (a prefix).
+/// Re-runs the draw from `published`'s raw inputs (campaign id, rules, server seed) and `list`,
+/// and compares every published value in this order: protocol version, server seed, (v2) the
+/// rules, commitment, entrant count, embedded list text, list hash, parameters, seed, winners
+/// (count, then rank by rank), alternates. The comparison with the campaign's published
+/// `seedCommitment` needs that value: see [`super::check`].
 pub fn verify(published: &PublishedDraw, list: &CanonicalList) -> Verification {
-    match first_difference(published, list) {
-        None => Verification::Match,
-        Some(difference) => mismatch(difference),
-    }
+    check(published, list, None).verification()
 }
 
 /// Verifies a record that embeds its entrant list (`listText`).
 pub fn verify_embedded(published: &PublishedDraw) -> Verification {
     let Some(text) = &published.list_text else {
-        return mismatch("listText is missing: supply the entrant list to verify against");
+        return Verification::Mismatch {
+            first_difference: "listText is missing: supply the entrant list to verify against"
+                .to_owned(),
+        };
     };
     match CanonicalList::parse_text(text) {
         Ok(list) => verify(published, &list),
-        Err(e) => mismatch(format!("listText is not a canonical entrant list: {e}")),
+        Err(e) => Verification::Mismatch {
+            first_difference: format!("listText is not a canonical entrant list: {e}"),
+        },
     }
-}
-
-fn first_difference(published: &PublishedDraw, list: &CanonicalList) -> Option<String> {
-    if published.protocol_version != PROTOCOL_VERSION {
-        return Some(format!(
-            "protocolVersion is {:?}; this verifier implements {PROTOCOL_VERSION}",
-            published.protocol_version
-        ));
-    }
-    let Some(server_seed) = parse_hex32(&published.server_seed) else {
-        return Some("serverSeed is not 64 lowercase hex digits".to_owned());
-    };
-    let recomputed = hex32(&commitment(&published.campaign_id, &server_seed));
-    if published.commitment != recomputed {
-        return Some(format!(
-            "commitment does not match serverSeed: published {}, recomputed {recomputed}",
-            published.commitment
-        ));
-    }
-    if published.entrant_count != list.len() as u64 {
-        return Some(format!(
-            "entrantCount differs: published {}, the list has {}",
-            published.entrant_count,
-            list.len()
-        ));
-    }
-    let list_hash = list.hash();
-    if let Some(text) = &published.list_text {
-        let text_hash: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-        if text_hash != list_hash {
-            return Some("listText differs from the entrant list verified against".to_owned());
-        }
-    }
-    let recomputed = hex32(&list_hash);
-    if published.list_hash != recomputed {
-        return Some(format!(
-            "listHash differs: published {}, recomputed {recomputed}",
-            published.list_hash
-        ));
-    }
-    let params = published.draw_params();
-    if let Err(e) = check_params(list, &params) {
-        return Some(format!("draw parameters are invalid for this list: {e}"));
-    }
-    let recomputed = params_string(&params, list.len());
-    if published.params != recomputed {
-        return Some(format!(
-            "params differs: published {:?}, recomputed {recomputed:?}",
-            published.params
-        ));
-    }
-    let seed = derive_seed(&server_seed, &list_hash, &params, list.len());
-    let recomputed = hex32(&seed);
-    if published.seed != recomputed {
-        return Some(format!(
-            "seed differs: published {}, recomputed {recomputed}",
-            published.seed
-        ));
-    }
-
-    let outcome = DrawOutcome {
-        list_hash,
-        seed,
-        ordering: ordering(list, params.algorithm, seed),
-    };
-    let pid_at = |index: u32| {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| list.entrants().get(i))
-            .map(|e| e.pid)
-    };
-    // Compares without allocating (alternates may list a million pids); formats on mismatch.
-    let same = |claimed: &str, index: u32| match (parse_hex32(claimed), pid_at(index)) {
-        (Some(claimed), Some(pid)) => claimed == pid,
-        _ => false,
-    };
-    let pid_hex = |index: u32| pid_at(index).map(|pid| hex32(&pid)).unwrap_or_default();
-    let winners = outcome.winners(params.winner_count);
-    if published.winners.len() != winners.len() {
-        return Some(format!(
-            "winners lists {} entrants but winnerCount is {}",
-            published.winners.len(),
-            params.winner_count
-        ));
-    }
-    for (rank, (claimed, &index)) in published.winners.iter().zip(winners).enumerate() {
-        if !same(claimed, index) {
-            let recomputed = pid_hex(index);
-            return Some(format!(
-                "winner rank {} differs: published {claimed}, recomputed {recomputed}",
-                rank + 1
-            ));
-        }
-    }
-    let alternates = outcome.alternates(params.winner_count);
-    if published.alternates.len() > alternates.len() {
-        return Some(format!(
-            "alternates lists {} entrants but only {} remain after the winners",
-            published.alternates.len(),
-            alternates.len()
-        ));
-    }
-    for (position, (claimed, &index)) in published.alternates.iter().zip(alternates).enumerate() {
-        if !same(claimed, index) {
-            let recomputed = pid_hex(index);
-            return Some(format!(
-                "alternate {} (rank {}) differs: published {claimed}, recomputed {recomputed}",
-                position + 1,
-                winners.len() + position + 1
-            ));
-        }
-    }
-    None
 }

@@ -1,3 +1,13 @@
+//! Test vectors, rules and properties of `draw/v1`, and of what both versions share (list,
+//! stream, orderings, the published record). `draw/v2` has its own file, `tests_v2.rs`.
+
+use std::num::NonZeroU64;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
 use super::*;
 
 const VECTOR_CAMPAIGN: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
@@ -811,7 +821,7 @@ fn verify_reports_the_first_difference_in_words() {
     let other_hex = "ff".repeat(32);
 
     let mut p = honest.clone();
-    p.protocol_version = "draw/v2".to_owned();
+    p.protocol_version = "draw/v3".to_owned();
     assert!(first_difference_of(verify(&p, &list)).starts_with("protocolVersion"));
 
     let mut p = honest.clone();
@@ -1132,7 +1142,7 @@ fn time_weighted_draw_over_1m_entrants() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The document's worked example is the committed vector.
+// The document's draw/v1 worked examples are the committed vectors (v2: tests_v2.rs).
 // ---------------------------------------------------------------------------------------------
 
 const PROTOCOL_DOC: &str = include_str!("../../../docs/draw-protocol.md");
@@ -1150,8 +1160,8 @@ fn document_worked_example_verifies() {
     let blocks = doc_json_blocks();
     assert_eq!(
         blocks.len(),
-        2,
-        "docs/draw-protocol.md has two JSON records"
+        4,
+        "docs/draw-protocol.md has two draw/v1 and two draw/v2 JSON records"
     );
 
     let random: PublishedDraw = serde_json::from_str(blocks[0]).unwrap();

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use promo_domain::draw::DrawRecord;
+use promo_domain::draw_protocol::PublishedDraw;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -20,34 +21,24 @@ pub struct PublishedWinner {
     pub pid: String,
 }
 
-/// The public draw log record: the `draw/v1` published record (every field
-/// `promo verify` reads, see docs/draw-protocol.md §9) plus the log fields.
+/// The public draw log record: exactly the published draw record of its
+/// protocol version (every field `promo verify` reads, docs/draw-protocol.md
+/// §9, in one shape: the domain's `PublishedDraw`), plus the log fields.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DrawLogResponse {
     pub draw_id: Uuid,
     pub event_id: Uuid,
-    /// `draw/v1`.
-    pub protocol_version: String,
-    pub campaign_id: Uuid,
-    /// RANDOM or WEIGHTED.
-    pub algorithm: String,
-    pub winner_count: u32,
-    /// Entrants in the frozen list (`n`).
-    pub entrant_count: u64,
+    /// protocolVersion, campaignId, algorithm, winnerCount, (v2: alternateCount,
+    /// claimDays, rules), entrantCount, commitment (compare with the campaign's
+    /// `seedCommitment`), serverSeed, listHash, seed, params, winners and
+    /// alternates (pids, rank order).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub published: PublishedDraw,
     /// Same as `entrantCount` (SPEC's totalParticipants).
     pub total_participants: u64,
     pub bonus_applied: bool,
-    /// SHA-256 commitment to the server seed; compare with the campaign's `seedCommitment`.
-    pub commitment: String,
-    pub server_seed: String,
-    pub list_hash: String,
-    pub seed: String,
-    pub params: String,
-    /// Winner pids, rank 1 first.
-    pub winners: Vec<String>,
-    /// The first alternates' pids, in substitution order.
-    pub alternates: Vec<String>,
     /// The winners with their entry numbers, rank 1 first.
     pub winner_entries: Vec<PublishedWinner>,
     pub drawn_at: DateTime<Utc>,
@@ -63,20 +54,9 @@ impl From<&DrawRecord> for DrawLogResponse {
         Self {
             draw_id: record.draw_id,
             event_id: record.campaign_id,
-            protocol_version: published.protocol_version,
-            campaign_id: published.campaign_id,
-            algorithm: published.algorithm.as_str().to_string(),
-            winner_count: published.winner_count,
-            entrant_count: published.entrant_count,
             total_participants: published.entrant_count,
+            published,
             bonus_applied: record.bonus_applied,
-            commitment: published.commitment,
-            server_seed: published.server_seed,
-            list_hash: published.list_hash,
-            seed: published.seed,
-            params: published.params,
-            winners: published.winners,
-            alternates: published.alternates,
             winner_entries: record
                 .winners
                 .iter()
@@ -114,6 +94,9 @@ mod tests {
             algorithm: Algorithm::Weighted,
             bonus_applied: true,
             winner_count: 2,
+            alternate_count: None,
+            claim_days: None,
+            rules: None,
             entrant_count: 4,
             commitment: "c".repeat(64),
             server_seed: "s".repeat(64),
