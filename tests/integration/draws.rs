@@ -839,10 +839,14 @@ async fn a_registration_still_committing_when_the_draw_starts_is_in_the_frozen_l
     let app = TestApp::spawn(&env).await;
     let campaign = ended_campaign_with_rules(&app, json!({"winnerCount": 4}), &entrants(3)).await;
 
-    // A registration transaction that began before the draw and has not
-    // committed yet.
+    // A registration batch that holds the campaign (as every batch does,
+    // see eventstore::group_commit) and has not committed yet.
     let mut late = app.pool.begin().await.unwrap();
-    sqlx::query("SELECT 1").execute(&mut *late).await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(promo_eventstore::group_commit::campaign_lock_key(campaign))
+        .execute(&mut *late)
+        .await
+        .unwrap();
 
     let (client, url) = (
         app.client.clone(),
@@ -861,17 +865,21 @@ async fn a_registration_still_committing_when_the_draw_starts_is_in_the_frozen_l
             response.json::<Value>().await.unwrap(),
         )
     });
-    // The draw is waiting for the older transaction.
-    eventually(SETTLE, "the draw to wait for older transactions", || async {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() \
-             AND query LIKE 'SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()%'",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-        (waiting > 0).then_some(())
-    })
+    // The draw is waiting for the batch.
+    eventually(
+        SETTLE,
+        "the draw to wait for the batch holding the campaign",
+        || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()",
+            )
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            (waiting > 0).then_some(())
+        },
+    )
     .await;
     assert!(!drawing.is_finished());
     let participant = append_registration(&mut late, campaign, "윤서연", "01077778888").await;
@@ -1027,4 +1035,69 @@ async fn publishing_checks_each_draw_rule_and_names_it() {
         );
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unrelated_long_transaction_does_not_delay_a_draw() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let campaign = ended_campaign_with_rules(&app, json!({"winnerCount": 1}), &entrants(3)).await;
+    // Like a stalled export, pg_dump or replay: open, holding a snapshot.
+    let mut unrelated = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT count(*) FROM events")
+        .execute(&mut *unrelated)
+        .await
+        .unwrap();
+    let drawn = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        draw(&app, campaign, Some(OWNER), json!({})),
+    )
+    .await
+    .expect("the draw does not wait for unrelated transactions");
+    assert_eq!(drawn.0, 200, "{}", drawn.1);
+    unrelated.rollback().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_api_clock_running_ahead_cannot_let_an_entry_commit_after_the_freeze() {
+    // Instance A's clock runs two days ahead: for it the campaign has ended
+    // and it draws. Instance B (correct clock, same database) still sees the
+    // campaign open and takes an entry after the draw. The batch decides on
+    // the campaign as recorded under its lock, which the draw ended, so the
+    // entry is refused and the frozen list stays final.
+    let env = TestEnv::new().await;
+    let ahead = BuildOptions {
+        clock: Arc::new(|| Utc::now() + ChronoDuration::days(2)),
+        ..BuildOptions::default()
+    };
+    let a = TestApp::spawn_with(&env, env.config(), ahead).await;
+    let mut api_only = env.config();
+    api_only.run_background = false;
+    let b = TestApp::spawn_with(&env, api_only, BuildOptions::default()).await;
+    let campaign = campaign_with_rules(&b, json!({"winnerCount": 1})).await;
+    enter_all(&b, campaign, &entrants(2)).await;
+
+    let (status, body) = draw(&a, campaign, Some(OWNER), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = b
+        .post(
+            "/api/v1/participations",
+            None,
+            &json!({"eventId": campaign, "name": "늦은참여", "phoneNumber": "010-5555-0000",
+                    "channel": "INSTAGRAM", "agreePrivacy": true}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(
+        b.count("SELECT count(*) FROM events WHERE event_type = 'ParticipantRegistered'")
+            .await,
+        2
+    );
+    let (_, log) = b
+        .get(&format!("/api/v1/events/{campaign}/draw"), None)
+        .await;
+    assert_eq!(log["entrantCount"], 2, "{log}");
+    b.stop().await;
+    a.stop().await;
 }

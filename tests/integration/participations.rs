@@ -252,3 +252,84 @@ async fn two_hundred_identical_concurrent_entries_give_one_201_and_199_409() {
     assert_eq!(list["participants"].as_array().unwrap().len(), 1);
     Arc::into_inner(app).unwrap().stop().await;
 }
+
+#[tokio::test]
+async fn refused_entries_use_no_entry_number() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let campaign = app.active_campaign("owner").await;
+    let mut numbers = Vec::new();
+    for i in 0..5 {
+        let (status, body) = app
+            .enter(
+                campaign,
+                "김철수",
+                &format!("010-3000-000{i}"),
+                "KAKAO",
+                false,
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        numbers.push(body["entryNumber"].as_str().unwrap().to_string());
+        // A duplicate and an invalid entry in between take no number.
+        let (status, _) = app
+            .enter(
+                campaign,
+                "김철수",
+                &format!("010-3000-000{i}"),
+                "KAKAO",
+                false,
+            )
+            .await;
+        assert_eq!(status, 409);
+        let (status, _) = app
+            .enter(campaign, "김", "010-3999-0000", "KAKAO", false)
+            .await;
+        assert_eq!(status, 400);
+    }
+    let sequences: Vec<String> = numbers
+        .iter()
+        .map(|n| n.rsplit('-').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sequences,
+        ["001", "002", "003", "004", "005"],
+        "{numbers:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_entries_get_consecutive_unique_numbers() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let campaign = app.active_campaign("owner").await;
+    let requests = (0..60).map(|i| {
+        let app = &app;
+        async move {
+            // Every third request repeats a phone: refused, and numberless.
+            let phone = format!("010-4000-{:04}", i - i % 3 * (i % 3 == 2) as i32);
+            app.enter(campaign, "이영희", &phone, "NAVER", false).await
+        }
+    });
+    let answers = futures::future::join_all(requests).await;
+    let mut sequences: Vec<u32> = answers
+        .iter()
+        .filter(|(status, _)| *status == 201)
+        .map(|(_, body)| {
+            body["entryNumber"]
+                .as_str()
+                .unwrap()
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    sequences.sort();
+    let accepted = sequences.len() as u32;
+    assert!(accepted < 60, "some phones repeat");
+    assert_eq!(sequences, (1..=accepted).collect::<Vec<_>>());
+    app.stop().await;
+}
