@@ -190,7 +190,21 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, owner: Option<&str>, body: &Value) -> (u16, Value) {
-        let mut request = self.client.post(self.url(path)).json(body);
+        self.send(self.client.post(self.url(path)).json(body), owner)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, owner: Option<&str>, body: &Value) -> (u16, Value) {
+        self.send(self.client.patch(self.url(path)).json(body), owner)
+            .await
+    }
+
+    /// Sends with the owner's bearer token, if any; answers status and JSON.
+    async fn send(
+        &self,
+        mut request: reqwest::RequestBuilder,
+        owner: Option<&str>,
+    ) -> (u16, Value) {
         if let Some(owner) = owner {
             request = request.bearer_auth(Self::token(owner));
         }
@@ -201,14 +215,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, owner: Option<&str>) -> (u16, Value) {
-        let mut request = self.client.get(self.url(path));
-        if let Some(owner) = owner {
-            request = request.bearer_auth(Self::token(owner));
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status().as_u16();
-        let body = response.json::<Value>().await.unwrap_or(Value::Null);
-        (status, body)
+        self.send(self.client.get(self.url(path)), owner).await
     }
 
     /// Creates and publishes a campaign open from an hour ago for a day.

@@ -67,6 +67,8 @@ pub enum ApiError {
     CampaignExists,
     /// 409 `EVENT_ALREADY_PUBLISHED`.
     AlreadyPublished,
+    /// 409 `EVENT_NOT_DRAFT`: only a draft can be edited.
+    NotDraft,
     /// 409 `ERASE_NOT_ALLOWED`.
     EraseNotAllowed(String),
     /// 409 `CONCURRENT_UPDATE`: two writes raced; retrying is safe.
@@ -125,6 +127,7 @@ impl ApiError {
             Self::DrawRulesFixed(_) => (S::CONFLICT, "DRAW_RULES_FIXED"),
             Self::CampaignExists => (S::CONFLICT, "EVENT_ALREADY_EXISTS"),
             Self::AlreadyPublished => (S::CONFLICT, "EVENT_ALREADY_PUBLISHED"),
+            Self::NotDraft => (S::CONFLICT, "EVENT_NOT_DRAFT"),
             Self::EraseNotAllowed(_) => (S::CONFLICT, "ERASE_NOT_ALLOWED"),
             Self::ConcurrentUpdate => (S::CONFLICT, "CONCURRENT_UPDATE"),
             Self::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
@@ -171,6 +174,7 @@ impl ApiError {
             Self::MethodNotAllowed => "허용되지 않는 요청 방식입니다".into(),
             Self::CampaignExists => "이미 존재하는 이벤트입니다".into(),
             Self::AlreadyPublished => "이미 게시된 이벤트입니다".into(),
+            Self::NotDraft => "초안 상태의 이벤트만 수정할 수 있습니다".into(),
             Self::ConcurrentUpdate => "동시에 변경되었습니다. 다시 시도해 주세요".into(),
             Self::PayloadTooLarge => "요청 본문이 너무 큽니다".into(),
             Self::UnsupportedMediaType => {
@@ -218,6 +222,7 @@ impl From<CampaignError> for ApiError {
             CampaignError::NotFound => Self::CampaignNotFound,
             CampaignError::NotOwner => Self::Forbidden,
             CampaignError::AlreadyPublished => Self::AlreadyPublished,
+            CampaignError::NotDraft => Self::NotDraft,
             CampaignError::NotActive => Self::CampaignNotOpen("진행 중인 이벤트가 아닙니다".into()),
             CampaignError::StillRunning => Self::EraseNotAllowed(message),
         }

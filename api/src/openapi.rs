@@ -13,6 +13,7 @@ use crate::routes::{
     info(title = "promo: participation, verifiable draws and channel analytics", version = "1"),
     paths(
         campaigns::create_draft, campaigns::publish, campaigns::end, campaigns::show,
+        campaigns::owned::list, campaigns::owned::edit,
         participations::participate,
         analytics::record_costs, analytics::dashboard,
         participants::list, participants::export_csv,

@@ -137,3 +137,37 @@ pub async fn end(app: &App, owner: &str, campaign_id: Uuid) -> AppResult<()> {
         .await
         .map_err(|e| AppError::from_aggregate(e, || AppError::ConcurrentUpdate))
 }
+
+/// `EditDraft`: changes a draft's objective or store; `None` keeps a field.
+#[derive(Debug, Default)]
+pub struct DraftChanges {
+    pub objective: Option<String>,
+    pub store_name: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(%campaign_id))]
+pub async fn edit_draft(
+    app: &App,
+    owner: &str,
+    campaign_id: Uuid,
+    changes: DraftChanges,
+) -> AppResult<Campaign> {
+    owned(app, campaign_id, owner).await?;
+    app.commands
+        .campaign(
+            campaign_id,
+            CampaignCommand::EditDraft {
+                owner_id: owner.to_string(),
+                objective: changes.objective,
+                store_name: changes.store_name,
+                industry: changes.industry,
+                address: changes.address,
+                edited_at: app.now(),
+            },
+        )
+        .await
+        .map_err(|e| AppError::from_aggregate(e, || AppError::ConcurrentUpdate))?;
+    load(app, campaign_id).await
+}

@@ -59,16 +59,18 @@ pub enum CampaignError {
         field: &'static str,
         reason: &'static str,
     },
-    #[error("campaign already exists")]
+    #[error("이미 존재하는 이벤트입니다")]
     AlreadyCreated,
-    #[error("campaign does not exist")]
+    #[error("이벤트를 찾을 수 없습니다")]
     NotFound,
-    #[error("only the campaign's owner may do this")]
+    #[error("이 이벤트에 대한 권한이 없습니다")]
     NotOwner,
-    #[error("campaign is already published")]
+    #[error("이미 게시된 이벤트입니다")]
     AlreadyPublished,
-    #[error("campaign is not active")]
+    #[error("진행 중인 이벤트가 아닙니다")]
     NotActive,
+    #[error("초안 상태의 이벤트만 수정할 수 있습니다")]
+    NotDraft,
     #[error("종료되지 않은 이벤트의 개인정보는 파기할 수 없습니다")]
     StillRunning,
 }
@@ -165,6 +167,12 @@ impl Aggregate for Campaign {
                 self.store = Some(store);
                 self.status = CampaignStatus::Draft;
                 self.created_at = Some(created_at);
+            }
+            CampaignEvent::CampaignDraftEdited {
+                objective, store, ..
+            } => {
+                self.objective = Some(objective);
+                self.store = Some(store);
             }
             CampaignEvent::CampaignPublished {
                 details,

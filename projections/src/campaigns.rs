@@ -55,6 +55,24 @@ impl Projection for CampaignsProjection {
                 .execute(&mut *tx)
                 .await?;
             }
+            CampaignEvent::CampaignDraftEdited {
+                campaign_id,
+                objective,
+                store,
+                ..
+            } => {
+                sqlx::query(
+                    "UPDATE campaigns SET objective = $2, store_name = $3, industry = $4, address = $5 \
+                     WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .bind(objective.as_str())
+                .bind(store.store_name)
+                .bind(store.industry)
+                .bind(store.address)
+                .execute(&mut *tx)
+                .await?;
+            }
             CampaignEvent::CampaignPublished {
                 campaign_id,
                 details,
@@ -142,6 +160,73 @@ pub mod queries {
         .bind(limit)
         .fetch_all(pool)
         .await
+    }
+
+    /// One owner's campaign as their list shows it.
+    #[derive(Debug, Clone)]
+    pub struct OwnedCampaign {
+        pub campaign_id: Uuid,
+        pub status: String,
+        pub title: Option<String>,
+        pub store_name: String,
+        pub starts_at: Option<DateTime<Utc>>,
+        pub ends_at: Option<DateTime<Utc>>,
+        pub ended_at: Option<DateTime<Utc>>,
+        pub participants: i64,
+    }
+
+    /// A page (from 1) of the owner's campaigns, newest first, optionally of
+    /// one stored status, and the total. `ACTIVE` past its end time is
+    /// listed as `ENDED`, as the campaign view shows it.
+    pub async fn owned_by(
+        pool: &PgPool,
+        owner_id: &str,
+        status: Option<&str>,
+        now: DateTime<Utc>,
+        page: i64,
+        size: i64,
+    ) -> Result<(Vec<OwnedCampaign>, i64), sqlx::Error> {
+        const EFFECTIVE: &str = "CASE WHEN c.status = 'ACTIVE' AND c.ends_at <= $2 THEN 'ENDED' \
+                                 ELSE c.status END";
+        let rows = sqlx::query(&format!(
+            "SELECT c.campaign_id, {EFFECTIVE} AS status, c.title, c.store_name, c.starts_at, \
+                    c.ends_at, c.ended_at, COALESCE(n.total, 0)::int8 AS participants \
+             FROM campaigns c LEFT JOIN participant_counts n ON n.campaign_id = c.campaign_id \
+             WHERE c.owner_id = $1 AND ($3::text IS NULL OR {EFFECTIVE} = $3) \
+             ORDER BY c.created_at DESC, c.campaign_id DESC LIMIT $4 OFFSET $5"
+        ))
+        .bind(owner_id)
+        .bind(now)
+        .bind(status)
+        .bind(size)
+        .bind((page - 1) * size)
+        .fetch_all(pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM campaigns c WHERE c.owner_id = $1 \
+             AND ($3::text IS NULL OR {EFFECTIVE} = $3) AND $2::timestamptz IS NOT NULL"
+        ))
+        .bind(owner_id)
+        .bind(now)
+        .bind(status)
+        .fetch_one(pool)
+        .await?;
+        let campaigns = rows
+            .iter()
+            .map(|row| {
+                Ok(OwnedCampaign {
+                    campaign_id: row.try_get("campaign_id")?,
+                    status: row.try_get("status")?,
+                    title: row.try_get("title")?,
+                    store_name: row.try_get("store_name")?,
+                    starts_at: row.try_get("starts_at")?,
+                    ends_at: row.try_get("ends_at")?,
+                    ended_at: row.try_get("ended_at")?,
+                    participants: row.try_get("participants")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((campaigns, total))
     }
 
     /// Published campaigns still running after `since`, with their channels.

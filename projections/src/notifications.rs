@@ -144,6 +144,17 @@ impl Projection for NotificationsProjection {
                         .execute(&mut *tx)
                         .await?;
                     }
+                    CampaignEvent::CampaignDraftEdited {
+                        campaign_id, store, ..
+                    } => {
+                        sqlx::query(
+                            "UPDATE notification_campaigns SET store_name = $2 WHERE campaign_id = $1",
+                        )
+                        .bind(campaign_id)
+                        .bind(store.store_name)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     CampaignEvent::CampaignPublished {
                         campaign_id,
                         details,

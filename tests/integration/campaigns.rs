@@ -1,6 +1,7 @@
 //! Campaign lifecycle over HTTP.
 
-use promo_tests::{TestApp, TestEnv};
+use chrono::{Duration, Utc};
+use promo_tests::{eventually, TestApp, TestEnv, SETTLE};
 use serde_json::json;
 
 #[tokio::test]
@@ -188,5 +189,116 @@ async fn health_readiness_metrics_and_openapi_answer() {
     assert!(metrics.contains("promo_events_appended"), "{metrics}");
     let (status, body) = app.get("/nope", None).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("NOT_FOUND")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_owner_lists_their_campaigns_newest_first_and_edits_a_draft() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let first = app.draft("owner-a").await;
+    let second = app.active_campaign("owner-a").await;
+    let _theirs = app.draft("owner-b").await;
+    let (status, _) = app
+        .enter(second, "김철수", "010-1111-2222", "KAKAO", false)
+        .await;
+    assert_eq!(status, 201);
+
+    let (status, list) = eventually(SETTLE, "both campaigns listed", || async {
+        let (status, list) = app.get("/api/v1/events", Some("owner-a")).await;
+        (list["totalCount"] == 2 && list["events"][0]["participants"] == 1)
+            .then_some((status, list))
+    })
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["events"][0]["eventId"], second.to_string());
+    assert_eq!(list["events"][0]["status"], "ACTIVE");
+    assert_eq!(list["events"][1]["eventId"], first.to_string());
+    assert_eq!(list["events"][1]["status"], "DRAFT");
+    let (_, drafts) = app
+        .get("/api/v1/events?status=DRAFT", Some("owner-a"))
+        .await;
+    assert_eq!(drafts["totalCount"], 1, "{drafts}");
+    let (status, body) = app.get("/api/v1/events?status=NOPE", Some("owner-a")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
+    let (status, _) = app.get("/api/v1/events", None).await;
+    assert_eq!(status, 401);
+
+    let path = format!("/api/v1/events/{first}");
+    let (status, edited) = app
+        .patch(
+            &path,
+            Some("owner-a"),
+            &json!({"storeName": "새이름 식당", "objective": "재방문 유도"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["storeName"], "새이름 식당");
+    assert_eq!(edited["objective"], "재방문 유도");
+    let (status, body) = app
+        .patch(&path, Some("owner-b"), &json!({"storeName": "x"}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/events/{second}"),
+            Some("owner-a"),
+            &json!({"storeName": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("EVENT_NOT_DRAFT")),
+        "{body}"
+    );
+    let (status, body) = app
+        .patch(&path, Some("owner-a"), &json!({"objective": "아무거나"}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("EVENT_001")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn publishing_with_an_end_in_the_past_is_refused_and_an_ended_campaign_shows_when() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let campaign = app.draft("owner").await;
+    let now = Utc::now();
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/events/{campaign}/publish"),
+            Some("owner"),
+            &json!({"title": "지난 이벤트", "prize": "커피", "startsAt": now - Duration::days(3),
+                    "endsAt": now - Duration::days(1), "announcementAt": now + Duration::days(1),
+                    "winnerCount": 1, "channels": ["KAKAO"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("VALIDATION_ERROR")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("endsAt"),
+        "{body}"
+    );
+
+    let active = app.active_campaign("owner").await;
+    let (_, shown) = app.get(&format!("/api/v1/events/{active}"), None).await;
+    assert!(shown["endedAt"].is_null(), "{shown}");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/events/{active}/end"),
+            Some("owner"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, shown) = app.get(&format!("/api/v1/events/{active}"), None).await;
+    assert_eq!(shown["status"], "ENDED");
+    assert!(shown["endedAt"].is_string(), "{shown}");
     app.stop().await;
 }

@@ -19,12 +19,16 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{ApiJson, CampaignId};
 use crate::state::AppState;
 
+pub mod owned;
+pub use owned::{CampaignList, CampaignListItem, EditDraftRequest};
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/events", get(owned::list))
         .route("/api/v1/events/purposes", post(create_draft))
         .route("/api/v1/events/{event_id}/publish", post(publish))
         .route("/api/v1/events/{event_id}/end", post(end))
-        .route("/api/v1/events/{event_id}", get(show))
+        .route("/api/v1/events/{event_id}", get(show).patch(owned::edit))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -217,6 +221,8 @@ pub struct CampaignResponse {
     pub channels: Vec<Channel>,
     pub target_participants: Option<u32>,
     pub seed_commitment: Option<String>,
+    /// When the campaign was ended (by the owner, or by its draw).
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// Public view of a campaign, as an entrant's landing page needs it.
@@ -250,5 +256,6 @@ pub async fn show(
             .unwrap_or_default(),
         target_participants: details.as_ref().map(|d| d.target_participants),
         seed_commitment: campaign.seed_commitment.clone(),
+        ended_at: campaign.ended_at,
     }))
 }

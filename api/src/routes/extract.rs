@@ -54,3 +54,33 @@ impl<S: Send + Sync> FromRequestParts<S> for CampaignId {
             .map_err(|_| ApiError::CampaignNotFound)
     }
 }
+
+/// An optional `true`/`false` query parameter; anything else names the field.
+pub fn parse_bool(value: &Option<String>, field: &str) -> Result<Option<bool>, ApiError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::validation(field, "true 또는 false여야 합니다")),
+    }
+}
+
+/// An optional whole-number query parameter within `min..=max`.
+pub fn parse_number(
+    value: &Option<String>,
+    field: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::validation(
+                field,
+                format!("{min} 이상 {max} 이하의 정수여야 합니다"),
+            )),
+        },
+    }
+}

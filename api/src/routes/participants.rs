@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::Owner;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::extract::{ApiQuery, CampaignId};
+use crate::routes::extract::{parse_bool, parse_number, ApiQuery, CampaignId};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -46,34 +46,6 @@ pub struct ListQuery {
     pub is_winner: Option<String>,
     /// Search: entry number fragment, last 4 phone digits, or name initial.
     pub q: Option<String>,
-}
-
-fn parse_bool(value: &Option<String>, field: &str) -> Result<Option<bool>, ApiError> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(ApiError::validation(field, "true 또는 false여야 합니다")),
-    }
-}
-
-fn parse_number(
-    value: &Option<String>,
-    field: &str,
-    default: i64,
-    min: i64,
-    max: i64,
-) -> Result<i64, ApiError> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(default),
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::validation(
-                field,
-                format!("{min} 이상 {max} 이하의 정수여야 합니다"),
-            )),
-        },
-    }
 }
 
 /// The list's filters, parsed; errors name the field.

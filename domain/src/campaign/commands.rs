@@ -26,6 +26,16 @@ pub enum CampaignCommand {
         seed_commitment: String,
         published_at: DateTime<Utc>,
     },
+    /// Changes a draft's objective or store information; `None` keeps a
+    /// field as it is. Only a draft can be edited.
+    EditDraft {
+        owner_id: String,
+        objective: Option<String>,
+        store_name: Option<String>,
+        industry: Option<String>,
+        address: Option<String>,
+        edited_at: DateTime<Utc>,
+    },
     End {
         owner_id: String,
         ended_at: DateTime<Utc>,

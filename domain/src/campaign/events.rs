@@ -25,8 +25,16 @@ pub enum CampaignEvent {
         store: StoreInfo,
         created_at: DateTime<Utc>,
     },
-    /// The seeds' `EventCreated`: the campaign is open for entries, its draw
-    /// rules fixed and committed to.
+    /// The draft's objective and store as they are after an edit (whole, so
+    /// a reader needs no earlier event to know them).
+    CampaignDraftEdited {
+        campaign_id: Uuid,
+        objective: Objective,
+        store: StoreInfo,
+        edited_at: DateTime<Utc>,
+    },
+    /// SPEC's `CampaignPublished` (the design's EventCreated): the campaign is
+    /// open for entries, its draw rules fixed and committed to.
     CampaignPublished {
         campaign_id: Uuid,
         details: PublishDetails,
@@ -74,6 +82,7 @@ impl DomainEvent for CampaignEvent {
     fn event_type(&self) -> String {
         match self {
             CampaignEvent::CampaignDraftCreated { .. } => "CampaignDraftCreated",
+            CampaignEvent::CampaignDraftEdited { .. } => "CampaignDraftEdited",
             CampaignEvent::CampaignPublished { .. } => "CampaignPublished",
             CampaignEvent::CampaignEnded { .. } => "CampaignEnded",
             CampaignEvent::PersonalDataErased { .. } => "PersonalDataErased",

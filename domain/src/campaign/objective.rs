@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The four objectives of seed 002, stored and shown in Korean.
+/// The four objectives of SPEC "Campaign", stored and shown in Korean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Objective {
     #[serde(rename = "신규 고객 유치")]

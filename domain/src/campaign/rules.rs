@@ -45,11 +45,17 @@ pub(super) fn decide(
                 return Err(CampaignError::AlreadyPublished);
             }
             let details = validate_details(details)?;
+            if details.ends_at <= published_at {
+                return Err(CampaignError::InvalidField {
+                    field: "endsAt",
+                    reason: "이미 지난 시각입니다. 종료 시각은 지금 이후여야 합니다",
+                });
+            }
             // Published values are compared as exact strings: lowercase only.
             if parse_hex32(&seed_commitment).is_none() {
                 return Err(CampaignError::InvalidField {
                     field: "seedCommitment",
-                    reason: "must be 64 lowercase hex characters",
+                    reason: "소문자 16진수 64자여야 합니다",
                 });
             }
             Ok(vec![CampaignEvent::CampaignPublished {
@@ -57,6 +63,36 @@ pub(super) fn decide(
                 details,
                 seed_commitment,
                 published_at,
+            }])
+        }
+        CampaignCommand::EditDraft {
+            owner_id,
+            objective,
+            store_name,
+            industry,
+            address,
+            edited_at,
+        } => {
+            let id = ensure_owner(campaign, &owner_id)?;
+            if campaign.status != CampaignStatus::Draft {
+                return Err(CampaignError::NotDraft);
+            }
+            let objective = match objective {
+                Some(text) => Objective::parse(&text)
+                    .ok_or_else(|| CampaignError::InvalidObjective(text.clone()))?,
+                None => campaign.objective.ok_or(CampaignError::NotFound)?,
+            };
+            let current = campaign.store.clone().ok_or(CampaignError::NotFound)?;
+            let store = validate_store(StoreInfo {
+                store_name: store_name.unwrap_or(current.store_name),
+                industry: industry.unwrap_or(current.industry),
+                address: address.unwrap_or(current.address),
+            })?;
+            Ok(vec![CampaignEvent::CampaignDraftEdited {
+                campaign_id: id,
+                objective,
+                store,
+                edited_at,
             }])
         }
         CampaignCommand::End { owner_id, ended_at } => {
@@ -133,7 +169,7 @@ fn validate_store(store: StoreInfo) -> Result<StoreInfo, CampaignError> {
         if value.chars().count() > 200 {
             return Err(CampaignError::InvalidField {
                 field,
-                reason: "must be at most 200 characters",
+                reason: "200자 이하여야 합니다",
             });
         }
     }
@@ -145,22 +181,22 @@ fn validate_details(details: PublishDetails) -> Result<PublishDetails, CampaignE
     let title = details.title.trim().to_string();
     let prize = details.prize.trim().to_string();
     if title.is_empty() {
-        return invalid("title", "must not be empty");
+        return invalid("title", "비어 있을 수 없습니다");
     }
     if title.chars().count() > 100 {
-        return invalid("title", "must be at most 100 characters");
+        return invalid("title", "100자 이하여야 합니다");
     }
     if prize.is_empty() {
-        return invalid("prize", "must not be empty");
+        return invalid("prize", "비어 있을 수 없습니다");
     }
     if prize.chars().count() > 200 {
-        return invalid("prize", "must be at most 200 characters");
+        return invalid("prize", "200자 이하여야 합니다");
     }
     if details.ends_at <= details.starts_at {
-        return invalid("endsAt", "must be after startsAt");
+        return invalid("endsAt", "시작 시각(startsAt) 이후여야 합니다");
     }
     if details.announcement_at < details.ends_at {
-        return invalid("announcementAt", "must not be before endsAt");
+        return invalid("announcementAt", "종료 시각(endsAt) 이후여야 합니다");
     }
     if let DrawTerms::Legacy { .. } = details.draw {
         // Only events written before draw/v2 hold legacy terms; a new
@@ -169,13 +205,13 @@ fn validate_details(details: PublishDetails) -> Result<PublishDetails, CampaignE
         return invalid("visitBonus", "추첨 조건은 이벤트 발행 시 확정해야 합니다");
     }
     if details.channels.is_empty() {
-        return invalid("channels", "must name at least one channel");
+        return invalid("channels", "참여 경로를 하나 이상 지정해야 합니다");
     }
     let mut channels = details.channels.clone();
     channels.sort();
     channels.dedup();
     if channels.len() != details.channels.len() {
-        return invalid("channels", "must not repeat a channel");
+        return invalid("channels", "같은 참여 경로를 두 번 지정할 수 없습니다");
     }
     Ok(PublishDetails {
         title,

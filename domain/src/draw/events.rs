@@ -94,7 +94,7 @@ impl DrawRecord {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DrawEvent {
-    /// The seeds' 추첨 로그 and 당첨자 정보: the draw happened, once.
+    /// SPEC's draw log and winners (추첨 로그, 당첨자 정보): the draw happened, once.
     WinnersDrawn(Box<DrawRecord>),
 }
 
