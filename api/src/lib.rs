@@ -11,6 +11,7 @@ pub mod config;
 pub mod embedded;
 pub mod error;
 pub mod openapi;
+pub mod pages;
 pub mod replay_cmd;
 pub mod retention;
 pub mod routes;
