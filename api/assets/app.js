@@ -1,7 +1,7 @@
 // promo: small conveniences on top of pages that already work without scripts.
 // - [data-live-count][data-src]: refreshes a participant count from a JSON endpoint
 //   ({"participants": n}) every 5 s while the tab is visible.
-// - [data-copy]: reveals a copy button for the element whose id it names.
+// - [data-copy]: reveals a copy button for the element (or input) whose id it names.
 // - [data-print]: reveals a print button.
 (function () {
   "use strict";
@@ -31,7 +31,8 @@
     var label = btn.textContent;
     btn.hidden = false;
     btn.addEventListener("click", function () {
-      navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+      var text = target.tagName === "INPUT" ? target.value : target.textContent;
+      navigator.clipboard.writeText(text.trim()).then(function () {
         btn.textContent = "복사됨";
         setTimeout(function () { btn.textContent = label; }, 1500);
       });

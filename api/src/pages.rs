@@ -20,6 +20,7 @@ pub mod console;
 pub mod customer;
 pub mod docs;
 pub mod format;
+pub mod icons;
 pub mod view;
 
 pub use assets::assets_router;

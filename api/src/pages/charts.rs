@@ -76,9 +76,9 @@ fn n(v: f64) -> String {
 }
 
 const BAR_WIDTH: f64 = 360.0;
-const BAR_LABEL: f64 = 78.0;
+const BAR_LABEL: f64 = 86.0;
 const BAR_VALUE: f64 = 64.0;
-const BAR_ROW: f64 = 34.0;
+const BAR_ROW: f64 = 36.0;
 
 /// Horizontal bars, one row per entry, each labelled and with its value written
 /// after the bar (`1,234명` via `unit`). Long labels still fit: Korean channel names
@@ -116,8 +116,8 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &str) -> String {
                 r#"<rect class="chart-bar" x="{x}" y="{by}" width="{bw}" height="14" rx="7"/>"#,
                 r#"<text class="chart-value" x="{vx}" y="{ty}">{value}</text>"#,
             ),
-            ty = n(y + 18.0),
-            by = n(y + 7.0),
+            ty = n(y + 20.0),
+            by = n(y + 8.0),
             x = n(BAR_LABEL),
             tw = n(track),
             bw = n(width),
@@ -135,10 +135,10 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &str) -> String {
 
 const TREND_W: f64 = 360.0;
 const TREND_H: f64 = 210.0;
-const PAD_L: f64 = 34.0;
-const PAD_R: f64 = 40.0;
+const PAD_L: f64 = 36.0;
+const PAD_R: f64 = 46.0;
 const PAD_T: f64 = 14.0;
-const PAD_B: f64 = 26.0;
+const PAD_B: f64 = 28.0;
 
 /// The hourly trend: a bar per hour (entries in that hour, left axis) and a line of
 /// cumulative entries (right axis). Hours are spaced evenly, so the caller passes
@@ -237,7 +237,7 @@ pub fn trend_chart(title: &str, points: &[TrendPoint]) -> String {
                 svg,
                 r#"<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>"#,
                 n(x_of(i)),
-                n(bottom + 18.0),
+                n(bottom + 20.0),
                 esc(&p.label)
             );
         }

@@ -90,8 +90,8 @@ impl CampaignHeader {
             &[
                 ("", "개요"),
                 ("participants", "참여자"),
-                ("store-qr", "매장 QR"),
-                ("draw", "종료·추첨"),
+                ("store-qr", "QR"),
+                ("draw", "추첨"),
                 ("winners", "당첨자"),
                 ("analytics", "분석"),
             ]

@@ -123,6 +123,22 @@ impl CampaignPage {
 }
 
 impl PublishedInfo {
+    pub fn starts(&self) -> String {
+        format::datetime(self.starts_at)
+    }
+
+    pub fn ends(&self) -> String {
+        format::datetime(self.ends_at)
+    }
+
+    pub fn winners(&self) -> String {
+        format::people(self.winner_count.into())
+    }
+
+    pub fn alternates(&self) -> String {
+        format::people(self.alternate_count.into())
+    }
+
     pub fn period(&self) -> String {
         format::period(self.starts_at, self.ends_at)
     }
