@@ -318,6 +318,37 @@ impl Browser {
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+        // Drop removes the profile (and finds no Chromium left to stop).
+    }
+}
+
+impl Drop for Browser {
+    /// A test that panicked never reached [`Browser::close`]: stop what this
+    /// browser started, by process id (chromedriver, then the Chromium whose
+    /// command line names this browser's own profile), so nothing outlives the test.
+    fn drop(&mut self) {
+        let _ = self.driver.start_kill();
+        let marker = format!("--user-data-dir={}", self.profile.display());
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let Some(pid) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|s| s.parse::<u32>().ok())
+                else {
+                    continue;
+                };
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                let ours = cmdline
+                    .split(|&b| b == 0)
+                    .any(|arg| arg == marker.as_bytes());
+                if ours {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-9", &pid.to_string()])
+                        .status();
+                }
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }

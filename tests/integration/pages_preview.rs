@@ -143,7 +143,7 @@ for (const el of document.querySelectorAll('body *')) {
 }
 if (document.querySelector('[style]')) problems.push('inline style attribute (blocked by CSP): ' + document.querySelector('[style]').outerHTML.slice(0, 80));
 if (getComputedStyle(document.body).backgroundColor !== 'rgb(242, 244, 246)') problems.push('app.css not applied');
-for (const el of document.querySelectorAll('.btn, .input, .select, .check, .chip, .tabs a, .banner__link, .link-btn, details summary')) {
+for (const el of document.querySelectorAll('.btn, .input, .select, .check, .chip, .tabs a, .banner__link, .link-btn, details summary, .tap, .eyebrow a')) {
   const r = el.getBoundingClientRect();
   if (r.width === 0 || getComputedStyle(el).visibility === 'hidden') continue;
   if (r.height < 44) problems.push('touch target ' + Math.round(r.height) + 'px: ' + el.outerHTML.slice(0, 80));

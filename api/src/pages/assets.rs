@@ -30,8 +30,13 @@ const SWAGGER: &str = "vendor/swagger-ui-5.35.0";
 
 static ASSETS: &[Asset] = &[
     Asset {
+        // One stylesheet for every page, kept in two files for reading.
         name: "app.css",
-        body: include_bytes!("../../assets/app.css"),
+        body: concat!(
+            include_str!("../../assets/css/base.css"),
+            include_str!("../../assets/css/pages.css")
+        )
+        .as_bytes(),
         content_type: "text/css; charset=utf-8",
         hashed: true,
     },

@@ -133,7 +133,7 @@ impl AnalyticsPage {
 
     pub fn channel_chart(&self) -> String {
         let mut rows: Vec<&ChannelRow> = self.channels.iter().collect();
-        rows.sort_by(|a, b| b.participants.cmp(&a.participants));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.participants));
         let bars: Vec<Bar> = rows
             .iter()
             .map(|r| Bar {
