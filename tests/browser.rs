@@ -3,8 +3,9 @@
 //! a fresh profile directory, so tests can run in parallel and leave nothing
 //! behind. Screenshots are full-page PNGs under `target/screenshots/`.
 //!
-//! Needs Debian's `chromium`, `chromium-driver` and `fonts-noto-cjk` (without
-//! the fonts Korean renders as boxes): `scripts/install-browser` installs them.
+//! Needs Debian's `chromium`, `chromium-driver`, `chromium-l10n` and
+//! `fonts-noto-cjk` (without the fonts Korean renders as boxes):
+//! `scripts/install-browser` installs them.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -165,7 +166,9 @@ impl Browser {
             "--disable-dev-shm-usage".into(),
             "--hide-scrollbars".into(),
             "--force-device-scale-factor=1".into(),
-            "--lang=ko-KR".into(),
+            // With chromium-l10n: Korean UI locale (date inputs) and Accept-Language.
+            "--lang=ko".into(),
+            "--accept-lang=ko-KR,ko".into(),
             format!("--window-size={w},{h}"),
             format!("--user-data-dir={}", profile.display()),
         ];
