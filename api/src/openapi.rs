@@ -16,7 +16,7 @@ use crate::routes::{
         campaigns::owned::list, campaigns::owned::edit,
         participations::participate,
         analytics::record_costs, analytics::dashboard,
-        participants::list, participants::export_csv,
+        participants::list, participants::export::export_csv,
         draws::draw_winners, draws::winners, draws::show_draw, draws::entrant_list,
         personal_data::erase,
         health::health, health::ready, health::metrics,

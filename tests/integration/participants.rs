@@ -133,7 +133,8 @@ async fn the_csv_export_is_masked_with_a_header_row() {
         .starts_with("text/csv"));
     let csv = response.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "entryNumber,name,phoneNumber,channel,storeVisited,bonusEntries,participatedAt,isWinner,winnerRank");
+    // SPEC v2: a byte-order mark for Excel, and the marketing-consent column.
+    assert_eq!(lines[0], "\u{feff}entryNumber,name,phoneNumber,channel,storeVisited,bonusEntries,participatedAt,isWinner,winnerRank,agreeMarketing");
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(
         lines[1].contains(",'=**************,010-****-0002,KAKAO,true,3,"),
@@ -189,4 +190,56 @@ async fn promo_tests_count(env: &TestEnv, sql: &str) -> i64 {
     let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
     pool.close().await;
     n
+}
+
+#[tokio::test]
+async fn the_csv_export_applies_the_filters_in_korean_time_with_consent() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let campaign = app.active_campaign("owner").await;
+    app.enter(campaign, "김철수", "010-2100-0001", "NAVER", false)
+        .await;
+    let (status, body) = app
+        .post(
+            "/api/v1/participations",
+            None,
+            &serde_json::json!({"eventId": campaign, "name": "이영희", "phoneNumber": "010-2100-0002",
+                    "channel": "KAKAO", "agreePrivacy": true, "agreeMarketing": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    participants_projected(&app, campaign, 2).await;
+
+    let csv = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/events/{campaign}/participants/export?channel=KAKAO"
+        )))
+        .bearer_auth(TestApp::token("owner"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a byte-order mark first");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "only the KAKAO entrant: {csv}");
+    assert!(lines[1].contains(",이**,010-****-0002,KAKAO,"), "{csv}");
+    assert!(lines[1].ends_with(",true"), "consented to marketing: {csv}");
+    assert!(
+        lines[1].contains("+09:00,"),
+        "Korean time with its offset: {csv}"
+    );
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/events/{campaign}/participants/export?channel=NOPE"),
+            Some("owner"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
+    app.stop().await;
 }

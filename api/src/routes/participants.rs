@@ -1,14 +1,10 @@
 //! The owner's participant list (masked), with paging, filters and a CSV
 //! export, served from the participant read model.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
 use promo_application::campaigns;
 use promo_domain::channel::Channel;
 use promo_projections::participants::queries::{self, Filters, ParticipantRow};
@@ -21,12 +17,15 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{parse_bool, parse_number, ApiQuery, CampaignId};
 use crate::state::AppState;
 
+pub mod export;
+pub use export::{csv_cell, CSV_HEADER};
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/events/{event_id}/participants", get(list))
         .route(
             "/api/v1/events/{event_id}/participants/export",
-            get(export_csv),
+            get(export::export_csv),
         )
 }
 
@@ -49,7 +48,7 @@ pub struct ListQuery {
 }
 
 /// The list's filters, parsed; errors name the field.
-fn parse_filters(query: &ListQuery) -> Result<Filters, ApiError> {
+pub(crate) fn parse_filters(query: &ListQuery) -> Result<Filters, ApiError> {
     let channel = match query.channel.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -134,94 +133,4 @@ pub async fn list(
         page,
         size,
     }))
-}
-
-pub const CSV_HEADER: &str =
-    "entryNumber,name,phoneNumber,channel,storeVisited,bonusEntries,participatedAt,isWinner,winnerRank\n";
-
-/// Quotes a CSV cell when needed and defuses spreadsheet formulas
-/// (a cell starting with = + - @ is prefixed with ').
-pub fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
-fn csv_line(p: &ParticipantItem) -> String {
-    format!(
-        "{},{},{},{},{},{},{},{},{}\n",
-        csv_cell(&p.entry_number),
-        csv_cell(&p.name),
-        csv_cell(&p.phone_number),
-        csv_cell(&p.channel),
-        p.store_visited,
-        p.bonus_entries,
-        p.participated_at.to_rfc3339(),
-        p.is_winner,
-        p.winner_rank.map(|r| r.to_string()).unwrap_or_default()
-    )
-}
-
-/// All participants as CSV (masked, newest first), streamed (owner only).
-#[utoipa::path(get, path = "/api/v1/events/{eventId}/participants/export", tag = "participants",
-    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn export_csv(
-    State(state): State<AppState>,
-    Owner(owner): Owner,
-    CampaignId(campaign_id): CampaignId,
-) -> Result<Response, ApiError> {
-    campaigns::owned(&state.app, campaign_id, &owner).await?;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
-    let pool = state.app.pool.clone();
-    tokio::spawn(async move {
-        if sender.send(Ok(CSV_HEADER.to_string())).await.is_err() {
-            return;
-        }
-        let mut rows = queries::all(&pool, campaign_id);
-        let mut chunk = String::with_capacity(64 * 1024);
-        while let Some(row) = rows.next().await {
-            let line = row.map(|r| csv_line(&item(r)));
-            match line {
-                Ok(line) => chunk.push_str(&line),
-                Err(error) => {
-                    tracing::error!(%error, "CSV export failed mid-stream");
-                    let _ = sender
-                        .send(Err(std::io::Error::other("export failed")))
-                        .await;
-                    return;
-                }
-            }
-            if chunk.len() >= 60 * 1024
-                && sender.send(Ok(std::mem::take(&mut chunk))).await.is_err()
-            {
-                return;
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk)).await;
-        }
-    });
-    let body = futures::stream::unfold(receiver, |mut rx| async move {
-        rx.recv().await.map(|c| (c, rx))
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"participants-{campaign_id}.csv\""),
-            ),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
 }

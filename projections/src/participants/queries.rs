@@ -2,8 +2,6 @@
 //! total, every row for the export, and masked names of given participants.
 
 use chrono::{DateTime, Utc};
-use futures::stream::BoxStream;
-use futures::StreamExt;
 use promo_domain::channel::Channel;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
@@ -70,6 +68,8 @@ pub struct ParticipantRow {
     pub participated_at: DateTime<Utc>,
     pub is_winner: bool,
     pub winner_rank: Option<i32>,
+    /// Read by the export only (`None` elsewhere).
+    pub agree_marketing: Option<bool>,
 }
 
 const COLUMNS: &str = "participant_id, entry_number, name_masked, phone_masked, channel, \
@@ -88,6 +88,7 @@ fn row(row: &sqlx::postgres::PgRow) -> Result<ParticipantRow, sqlx::Error> {
         participated_at: row.try_get("participated_at")?,
         is_winner: row.try_get("is_winner")?,
         winner_rank: row.try_get("winner_rank")?,
+        agree_marketing: row.try_get("agree_marketing").ok(),
     })
 }
 
@@ -132,22 +133,32 @@ pub async fn page(
     Ok((rows, total))
 }
 
-/// Every participant of the campaign, newest first, as a stream (the
-/// export; memory stays bounded whatever the campaign's size).
-pub fn all(pool: &PgPool, campaign_id: Uuid) -> BoxStream<'_, Result<ParticipantRow, sqlx::Error>> {
-    sqlx::query(EXPORT)
-        .bind(campaign_id)
-        .fetch(pool)
-        .map(|r| r.and_then(|r| row(&r)))
-        .boxed()
+/// One page of the export: the filtered list newest first, after `after`
+/// (the last row of the previous page), at most `limit` rows. Keyset paging
+/// keeps each query short, so a slow download never holds a connection.
+pub async fn export_page(
+    pool: &PgPool,
+    campaign_id: Uuid,
+    filters: &Filters,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<ParticipantRow>, sqlx::Error> {
+    let mut select = QueryBuilder::new(format!(
+        "SELECT {COLUMNS}, agree_marketing FROM participants"
+    ));
+    filters.push_where(&mut select, campaign_id);
+    if let Some((at, id)) = after {
+        select
+            .push(" AND (participated_at, participant_id) < (")
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    select.push(NEWEST_FIRST).push(" LIMIT ").push_bind(limit);
+    let rows = select.build().fetch_all(pool).await?;
+    rows.iter().map(row).collect()
 }
-
-/// [`COLUMNS`] of one campaign, [`NEWEST_FIRST`] (spelled out: a `fetch`
-/// stream borrows its SQL).
-const EXPORT: &str = "SELECT participant_id, entry_number, name_masked, phone_masked, channel, \
-                      store_visited, bonus_entries, participated_at, is_winner, winner_rank \
-                      FROM participants WHERE campaign_id = $1 \
-                      ORDER BY participated_at DESC, participant_id DESC";
 
 /// Masked name and phone of the given participants that the list holds.
 pub async fn masked_of(
@@ -163,24 +174,4 @@ pub async fn masked_of(
     .bind(ids)
     .fetch_all(pool)
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_export_reads_the_list_columns_newest_first() {
-        let spelled = super::EXPORT
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let composed = format!(
-            "SELECT {} FROM participants WHERE campaign_id = $1{}",
-            super::COLUMNS,
-            super::NEWEST_FIRST
-        );
-        assert_eq!(
-            spelled,
-            composed.split_whitespace().collect::<Vec<_>>().join(" ")
-        );
-    }
 }
