@@ -69,6 +69,9 @@ pub enum ApiError {
     AlreadyPublished,
     /// 409 `ERASE_NOT_ALLOWED`.
     EraseNotAllowed(String),
+    /// 409 `STORE_QR_NOT_PUBLISHED`: no store QR code for a campaign
+    /// published without the `STORE_QR` channel.
+    StoreQrNotPublished,
     /// 409 `CONCURRENT_UPDATE`: two writes raced; retrying is safe.
     ConcurrentUpdate,
     /// 413 `PAYLOAD_TOO_LARGE`.
@@ -126,6 +129,7 @@ impl ApiError {
             Self::CampaignExists => (S::CONFLICT, "EVENT_ALREADY_EXISTS"),
             Self::AlreadyPublished => (S::CONFLICT, "EVENT_ALREADY_PUBLISHED"),
             Self::EraseNotAllowed(_) => (S::CONFLICT, "ERASE_NOT_ALLOWED"),
+            Self::StoreQrNotPublished => (S::CONFLICT, "STORE_QR_NOT_PUBLISHED"),
             Self::ConcurrentUpdate => (S::CONFLICT, "CONCURRENT_UPDATE"),
             Self::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "VALIDATION_ERROR"),
@@ -167,6 +171,9 @@ impl ApiError {
             Self::Forbidden => "이 이벤트에 대한 권한이 없습니다".into(),
             Self::CampaignNotFound => "이벤트를 찾을 수 없습니다".into(),
             Self::NoDrawYet => "아직 당첨자 추첨이 진행되지 않았습니다".into(),
+            Self::StoreQrNotPublished => {
+                "매장 QR(STORE_QR) 참여 경로로 게시되지 않은 이벤트입니다".into()
+            }
             Self::RouteNotFound => "요청한 경로를 찾을 수 없습니다".into(),
             Self::MethodNotAllowed => "허용되지 않는 요청 방식입니다".into(),
             Self::CampaignExists => "이미 존재하는 이벤트입니다".into(),
@@ -286,6 +293,7 @@ impl From<AppError> for ApiError {
             AppError::CampaignNotFound => Self::CampaignNotFound,
             AppError::NotOwner => Self::Forbidden,
             AppError::NoDrawYet => Self::NoDrawYet,
+            AppError::StoreQrNotPublished => Self::StoreQrNotPublished,
             AppError::ConcurrentUpdate => Self::ConcurrentUpdate,
             AppError::Unavailable(detail) => Self::unavailable(detail),
             AppError::Internal(detail) => Self::internal(detail),

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    analytics, campaigns, draws, health, participants, participations, personal_data,
+    analytics, campaigns, draws, health, participants, participations, personal_data, store_qr,
 };
 
 #[derive(OpenApi)]
@@ -18,6 +18,7 @@ use crate::routes::{
         participants::list, participants::export_csv,
         draws::draw_winners, draws::winners, draws::show_draw, draws::entrant_list,
         personal_data::erase,
+        store_qr::store_qr,
         health::health, health::ready, health::metrics,
     ),
     modifiers(&BearerAuth),

@@ -30,6 +30,9 @@ pub enum AppError {
     NotOwner,
     #[error("no draw yet")]
     NoDrawYet,
+    /// The store QR code of a campaign not published with `STORE_QR`.
+    #[error("campaign not published with the STORE_QR channel")]
+    StoreQrNotPublished,
     /// Two writes raced on one aggregate; retrying is safe.
     #[error("concurrent update")]
     ConcurrentUpdate,

@@ -13,3 +13,4 @@ mod participations;
 mod privacy;
 mod relay;
 mod replay;
+mod store_visits;
