@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::draws::router())
         .merge(routes::personal_data::router())
         .merge(routes::store_qr::router())
+        .merge(routes::self_check::router())
         .merge(routes::health::router())
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(not_found)

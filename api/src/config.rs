@@ -62,6 +62,10 @@ impl Config {
                 "RATE_LIMIT_PER_PHONE_PER_MIN",
                 defaults.per_phone_per_minute,
             )?,
+            status_per_ip_per_minute: env_number(
+                "RATE_LIMIT_STATUS_PER_IP_PER_MIN",
+                defaults.status_per_ip_per_minute,
+            )?,
             trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
         };
@@ -122,6 +126,9 @@ pub struct RateLimits {
     pub per_phone_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (`TRUST_FORWARDED_FOR=true`).
     pub trust_forwarded_for: bool,
+    /// Entry-status checks per minute from one client IP (an IPv6 /64) for
+    /// one campaign (`RATE_LIMIT_STATUS_PER_IP_PER_MIN`), 0 = off.
+    pub status_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -133,6 +140,10 @@ impl Default for RateLimits {
             per_ip_per_minute: 3_000,
             per_phone_per_minute: 300,
             trust_forwarded_for: false,
+            // Far stricter: a status check answers whether a phone number
+            // holds an entry number, so it must not serve to enumerate
+            // phone numbers; an entrant checks a few times at most.
+            status_per_ip_per_minute: 30,
         }
     }
 }

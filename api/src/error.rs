@@ -47,6 +47,8 @@ pub enum ApiError {
     CampaignNotFound,
     /// 404 `PART_008`.
     NoDrawYet,
+    /// 404 `PART_003`: no entry matches (entry status).
+    EntryNotFound,
     /// 404 `NOT_FOUND`: no such route.
     RouteNotFound,
     /// 405 `METHOD_NOT_ALLOWED`.
@@ -118,6 +120,7 @@ impl ApiError {
             Self::Forbidden => (S::FORBIDDEN, "FORBIDDEN"),
             Self::CampaignNotFound => (S::NOT_FOUND, "EVENT_NOT_FOUND"),
             Self::NoDrawYet => (S::NOT_FOUND, "PART_008"),
+            Self::EntryNotFound => (S::NOT_FOUND, "PART_003"),
             Self::RouteNotFound => (S::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::AlreadyEntered(_) => (S::CONFLICT, "PART_001"),
@@ -171,6 +174,7 @@ impl ApiError {
             Self::Forbidden => "이 이벤트에 대한 권한이 없습니다".into(),
             Self::CampaignNotFound => "이벤트를 찾을 수 없습니다".into(),
             Self::NoDrawYet => "아직 당첨자 추첨이 진행되지 않았습니다".into(),
+            Self::EntryNotFound => "참여 내역을 찾을 수 없습니다".into(),
             Self::StoreQrNotPublished => {
                 "매장 QR(STORE_QR) 참여 경로로 게시되지 않은 이벤트입니다".into()
             }
@@ -293,6 +297,7 @@ impl From<AppError> for ApiError {
             AppError::CampaignNotFound => Self::CampaignNotFound,
             AppError::NotOwner => Self::Forbidden,
             AppError::NoDrawYet => Self::NoDrawYet,
+            AppError::EntryNotFound => Self::EntryNotFound,
             AppError::StoreQrNotPublished => Self::StoreQrNotPublished,
             AppError::ConcurrentUpdate => Self::ConcurrentUpdate,
             AppError::Unavailable(detail) => Self::unavailable(detail),
@@ -347,6 +352,7 @@ mod tests {
             (DrawError::AlreadyDrawn.into(), "PART_006", 409),
             (DrawError::CampaignNotEnded.into(), "DRAW_NOT_ALLOWED", 409),
             (ApiError::NoDrawYet, "PART_008", 404),
+            (ApiError::EntryNotFound, "PART_003", 404),
             (ApiError::CampaignNotFound, "EVENT_NOT_FOUND", 404),
             (ApiError::Forbidden, "FORBIDDEN", 403),
         ];

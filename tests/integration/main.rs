@@ -13,4 +13,5 @@ mod participations;
 mod privacy;
 mod relay;
 mod replay;
+mod self_check;
 mod store_visits;
