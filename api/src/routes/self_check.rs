@@ -135,3 +135,24 @@ pub async fn public_winners(
         draw_url: state.public_url(&format!("/api/v1/events/{campaign_id}/draw")),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_lists_the_entrant_and_store_qr_endpoints() {
+        use utoipa::OpenApi;
+        let doc = crate::openapi::ApiDoc::openapi();
+        for path in [
+            "/api/v1/events/{eventId}/entry-status",
+            "/api/v1/events/{eventId}/winners/public",
+            "/api/v1/events/{eventId}/store-qr",
+        ] {
+            assert!(doc.paths.paths.contains_key(path), "{path} missing");
+        }
+        let json = serde_json::to_value(&doc).unwrap();
+        let request = &json["components"]["schemas"]["ParticipationRequest"]["properties"];
+        assert!(request.get("storeVisitToken").is_some(), "{request}");
+        let receipt = &json["components"]["schemas"]["ParticipationResponse"]["properties"];
+        assert!(receipt.get("entrantId").is_some() && receipt.get("prize").is_some());
+    }
+}
