@@ -90,6 +90,7 @@ impl TestEnv {
             pii_retention_sweep: promo_api::config::DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: promo_api::config::RateLimits::default(),
             channel_stats: None,
+            public_base_url: None,
         }
     }
 
@@ -140,6 +141,9 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub pool: PgPool,
+    /// The owner of each campaign made through [`TestApp::draft`], so that
+    /// [`TestApp::enter`] can fetch a store visitor's QR token.
+    owners: std::sync::Mutex<std::collections::HashMap<Uuid, String>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -167,6 +171,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             pool,
+            owners: Default::default(),
             shutdown: Some(tx),
             server: Some(server),
         }
@@ -220,7 +225,8 @@ impl TestApp {
         self.send(self.client.get(self.url(path)), owner).await
     }
 
-    /// Creates and publishes a campaign open from an hour ago for a day.
+    /// Creates and publishes a campaign open from an hour ago for a day, on
+    /// channels URIDONGNETV, INSTAGRAM, NAVER, KAKAO and STORE_QR.
     pub async fn active_campaign(&self, owner: &str) -> Uuid {
         let now = Utc::now();
         self.campaign_with_period(
@@ -249,7 +255,7 @@ impl TestApp {
                     "endsAt": ends_at,
                     "announcementAt": ends_at + ChronoDuration::days(1),
                     "winnerCount": 3,
-                    "channels": ["URIDONGNETV", "INSTAGRAM", "STORE_QR"],
+                    "channels": ["URIDONGNETV", "INSTAGRAM", "NAVER", "KAKAO", "STORE_QR"],
                     "targetParticipants": 100,
                 }),
             )
@@ -267,9 +273,30 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, 200, "draft: {body}");
-        body["eventDraftId"].as_str().unwrap().parse().unwrap()
+        let id: Uuid = body["eventDraftId"].as_str().unwrap().parse().unwrap();
+        self.owners.lock().unwrap().insert(id, owner.to_string());
+        id
     }
 
+    /// The campaign's store-visit token of the day, from the owner's
+    /// `GET /store-qr` (the campaign must come from [`TestApp::draft`]).
+    pub async fn store_visit_token(&self, campaign: Uuid) -> String {
+        let owner = self
+            .owners
+            .lock()
+            .unwrap()
+            .get(&campaign)
+            .cloned()
+            .unwrap_or_else(|| "owner".to_string());
+        let (status, body) = self
+            .get(&format!("/api/v1/events/{campaign}/store-qr"), Some(&owner))
+            .await;
+        assert_eq!(status, 200, "store-qr: {body}");
+        body["storeVisitToken"].as_str().unwrap().to_string()
+    }
+
+    /// Enters as a customer would; a store visitor (`store_visited`) came
+    /// through the store's QR code and so sends its token.
     pub async fn enter(
         &self,
         campaign: Uuid,
@@ -278,6 +305,11 @@ impl TestApp {
         channel: &str,
         store_visited: bool,
     ) -> (u16, Value) {
+        let token = if store_visited {
+            Some(self.store_visit_token(campaign).await)
+        } else {
+            None
+        };
         self.post(
             "/api/v1/participations",
             None,
@@ -287,6 +319,7 @@ impl TestApp {
                 "phoneNumber": phone,
                 "channel": channel,
                 "storeVisited": store_visited,
+                "storeVisitToken": token,
                 "agreePrivacy": true,
                 "agreeMarketing": false,
             }),

@@ -3,6 +3,14 @@
 //! bucket (capacity = the per-minute limit, refilled continuously). Refused
 //! requests get `429 {code: "RATE_LIMITED"}` with a `Retry-After` header.
 //!
+//! The public entry-status check (`POST /api/v1/events/{id}/entry-status`)
+//! answers whether a phone number holds an entry number, so it has its own,
+//! far stricter bucket per client IP and campaign
+//! (`RATE_LIMIT_STATUS_PER_IP_PER_MIN`, default 30): enumerating phone
+//! numbers would take years. IPv6 clients are keyed by their /64, which one
+//! subscriber usually holds whole; the campaign by its parsed id, so
+//! spellings of one id share a bucket.
+//!
 //! - The client IP is the socket peer (`ConnectInfo`), or the last address of
 //!   `X-Forwarded-For` (the one our own proxy appended) when
 //!   `TRUST_FORWARDED_FOR=true`.
@@ -28,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use promo_domain::entrant::PhoneNumber;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use crate::config::{RateLimits, MAX_BODY_BYTES};
 use crate::error::ApiError;
@@ -93,6 +102,7 @@ pub struct AbuseGuard {
     limits: RateLimits,
     per_ip: Option<KeyedLimiter>,
     per_phone: Option<KeyedLimiter>,
+    status_per_ip: Option<KeyedLimiter>,
     salt: [u8; 32],
 }
 
@@ -107,6 +117,8 @@ impl AbuseGuard {
                 .then(|| KeyedLimiter::new(limits.per_ip_per_minute)),
             per_phone: (limits.per_phone_per_minute > 0)
                 .then(|| KeyedLimiter::new(limits.per_phone_per_minute)),
+            status_per_ip: (limits.status_per_ip_per_minute > 0)
+                .then(|| KeyedLimiter::new(limits.status_per_ip_per_minute)),
             limits,
             salt,
         }
@@ -155,14 +167,56 @@ fn rate_limited(retry_after: Duration) -> Response {
     ApiError::RateLimited { retry_after_secs }.into_response()
 }
 
-/// Middleware: applies the limits to `POST /api/v1/participations` and lets
-/// every other request through untouched.
+/// The campaign of `POST /api/v1/events/{id}/entry-status`, if that is the path.
+fn status_check_campaign(path: &str) -> Option<Uuid> {
+    let id = path
+        .strip_prefix("/api/v1/events/")?
+        .strip_suffix("/entry-status")?;
+    Uuid::parse_str(id).ok()
+}
+
+/// The bucket of a client for status checks: its IPv4 address or IPv6 /64,
+/// with the campaign.
+fn status_key_material(ip: IpAddr, campaign: Uuid) -> [u8; 25] {
+    let mut material = [0u8; 25];
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            material[0] = 6;
+            material[1..9].copy_from_slice(&v6.octets()[..8]);
+        }
+        IpAddr::V6(v6) => {
+            material[0] = 4;
+            material[1..5].copy_from_slice(&v6.octets()[12..]);
+        }
+        IpAddr::V4(v4) => {
+            material[0] = 4;
+            material[1..5].copy_from_slice(&v4.octets());
+        }
+    }
+    material[9..].copy_from_slice(campaign.as_bytes());
+    material
+}
+
+/// Middleware: applies the limits to `POST /api/v1/participations` and to
+/// the entry-status check, and lets every other request through untouched.
 pub async fn guard(
     State(guard): State<std::sync::Arc<AbuseGuard>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if request.method() != Method::POST || request.uri().path() != "/api/v1/participations" {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    if let Some(campaign) = status_check_campaign(request.uri().path()) {
+        if let (Some(limiter), Some(ip)) = (&guard.status_per_ip, guard.client_ip(&request)) {
+            let key = guard.key(b"status", &status_key_material(ip, campaign));
+            if let Err(wait) = limiter.check(key, Instant::now()) {
+                return rate_limited(wait);
+            }
+        }
+        return next.run(request).await;
+    }
+    if request.uri().path() != "/api/v1/participations" {
         return next.run(request).await;
     }
     let now = Instant::now();
@@ -227,5 +281,42 @@ mod tests {
         assert!(limiter.check([2; 16], t0).is_ok(), "keys are independent");
         assert!(limiter.check([1; 16], t0 + Duration::from_secs(1)).is_ok());
         assert!(limiter.check([1; 16], t0 + Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn status_checks_are_keyed_by_ipv4_or_ipv6_slash_64_and_campaign() {
+        let campaign = Uuid::from_u128(7);
+        let path = format!("/api/v1/events/{campaign}/entry-status");
+        assert_eq!(status_check_campaign(&path), Some(campaign));
+        let upper = path
+            .to_uppercase()
+            .replace("/API/V1/EVENTS/", "/api/v1/events/");
+        assert_eq!(
+            status_check_campaign(&upper.replace("/ENTRY-STATUS", "/entry-status")),
+            Some(campaign),
+            "spellings of one id share a bucket"
+        );
+        assert_eq!(status_check_campaign("/api/v1/events/x/entry-status"), None);
+        assert_eq!(status_check_campaign("/api/v1/participations"), None);
+
+        let key = |ip: &str, c: Uuid| status_key_material(ip.parse().unwrap(), c);
+        assert_eq!(
+            key("2001:db8:1:2::1", campaign),
+            key("2001:db8:1:2:ffff::9", campaign),
+            "one /64"
+        );
+        assert_ne!(
+            key("2001:db8:1:2::1", campaign),
+            key("2001:db8:1:3::1", campaign)
+        );
+        assert_eq!(
+            key("::ffff:203.0.113.5", campaign),
+            key("203.0.113.5", campaign)
+        );
+        assert_ne!(key("203.0.113.5", campaign), key("203.0.113.6", campaign));
+        assert_ne!(
+            key("203.0.113.5", campaign),
+            key("203.0.113.5", Uuid::from_u128(8))
+        );
     }
 }

@@ -57,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::participants::router())
         .merge(routes::draws::router())
         .merge(routes::personal_data::router())
+        .merge(routes::store_qr::router())
+        .merge(routes::self_check::router())
         .merge(routes::health::router())
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(not_found)
@@ -259,15 +261,20 @@ impl Application {
             };
             background.extend(workers.spawn(&config, options.sender)?);
         }
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let public_base_url = match &config.public_base_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
         let state = AppState {
             app,
             auth: Arc::new(Auth::new(&config.jwt_secret)),
             nats,
+            public_base_url: public_base_url.into(),
         };
         let abuse = Arc::new(crate::abuse::AbuseGuard::new(config.rate_limits.clone()));
-        let listener = TcpListener::bind(config.bind_addr)
-            .await
-            .with_context(|| format!("binding {}", config.bind_addr))?;
         Ok(Self {
             listener,
             state,

@@ -29,6 +29,10 @@ pub struct Config {
     /// The channel statistics collector (`CHANNEL_STATS_BASE_URL` and
     /// `CHANNEL_STATS_*`); `None` runs no collector.
     pub channel_stats: Option<ChannelStatsSettings>,
+    /// Where customers reach the service (`PUBLIC_BASE_URL`, e.g.
+    /// `https://promo.example.kr`), for absolute links such as the store QR
+    /// code's; `None`: `http://{BIND_ADDR}` (the address actually bound).
+    pub public_base_url: Option<String>,
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -57,6 +61,10 @@ impl Config {
             per_phone_per_minute: env_number(
                 "RATE_LIMIT_PER_PHONE_PER_MIN",
                 defaults.per_phone_per_minute,
+            )?,
+            status_per_ip_per_minute: env_number(
+                "RATE_LIMIT_STATUS_PER_IP_PER_MIN",
+                defaults.status_per_ip_per_minute,
             )?,
             trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
@@ -99,6 +107,7 @@ impl Config {
             pii_retention_sweep: DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: RateLimits::default(),
             channel_stats: channel_stats_from_env()?,
+            public_base_url: public_base_url_from_env()?,
         };
         config.read_protection_settings()?;
         Ok(config)
@@ -117,6 +126,9 @@ pub struct RateLimits {
     pub per_phone_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (`TRUST_FORWARDED_FOR=true`).
     pub trust_forwarded_for: bool,
+    /// Entry-status checks per minute from one client IP (an IPv6 /64) for
+    /// one campaign (`RATE_LIMIT_STATUS_PER_IP_PER_MIN`), 0 = off.
+    pub status_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -128,8 +140,33 @@ impl Default for RateLimits {
             per_ip_per_minute: 3_000,
             per_phone_per_minute: 300,
             trust_forwarded_for: false,
+            // Far stricter: a status check answers whether a phone number
+            // holds an entry number, so it must not serve to enumerate
+            // phone numbers; an entrant checks a few times at most.
+            status_per_ip_per_minute: 30,
         }
     }
+}
+
+/// `PUBLIC_BASE_URL`: an absolute `http(s)://` URL, kept without a trailing
+/// slash; unset or empty: `None`.
+pub fn public_base_url_from_env() -> anyhow::Result<Option<String>> {
+    match std::env::var("PUBLIC_BASE_URL") {
+        Ok(v) if !v.trim().is_empty() => parse_public_base_url(&v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn parse_public_base_url(raw: &str) -> anyhow::Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| anyhow::anyhow!("PUBLIC_BASE_URL: must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+        anyhow::bail!("PUBLIC_BASE_URL: {url:?} is not a base URL");
+    }
+    Ok(url.to_string())
 }
 
 /// `CHANNEL_STATS_BASE_URL` (unset: no collector),
@@ -150,4 +187,24 @@ pub fn channel_stats_from_env() -> anyhow::Result<Option<ChannelStatsSettings>> 
     settings.timeout = Duration::from_millis(number("CHANNEL_STATS_TIMEOUT_MS", 10_000)?.max(1));
     settings.retries = number("CHANNEL_STATS_RETRIES", 3)?.min(10) as u32;
     Ok(Some(settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_public_base_url;
+
+    #[test]
+    fn the_public_base_url_is_absolute_and_kept_without_a_trailing_slash() {
+        assert_eq!(
+            parse_public_base_url(" https://promo.example.kr/ ").unwrap(),
+            "https://promo.example.kr"
+        );
+        assert_eq!(
+            parse_public_base_url("http://10.0.0.1:8080/promo").unwrap(),
+            "http://10.0.0.1:8080/promo"
+        );
+        for bad in ["promo.example.kr", "ftp://x", "https://", "https://x?y=1"] {
+            assert!(parse_public_base_url(bad).is_err(), "{bad}");
+        }
+    }
 }

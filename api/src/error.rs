@@ -47,6 +47,8 @@ pub enum ApiError {
     CampaignNotFound,
     /// 404 `PART_008`.
     NoDrawYet,
+    /// 404 `PART_003`: no entry matches (entry status).
+    EntryNotFound,
     /// 404 `NOT_FOUND`: no such route.
     RouteNotFound,
     /// 405 `METHOD_NOT_ALLOWED`.
@@ -71,6 +73,9 @@ pub enum ApiError {
     NotDraft,
     /// 409 `ERASE_NOT_ALLOWED`.
     EraseNotAllowed(String),
+    /// 409 `STORE_QR_NOT_PUBLISHED`: no store QR code for a campaign
+    /// published without the `STORE_QR` channel.
+    StoreQrNotPublished,
     /// 409 `CONCURRENT_UPDATE`: two writes raced; retrying is safe.
     ConcurrentUpdate,
     /// 413 `PAYLOAD_TOO_LARGE`.
@@ -117,6 +122,7 @@ impl ApiError {
             Self::Forbidden => (S::FORBIDDEN, "FORBIDDEN"),
             Self::CampaignNotFound => (S::NOT_FOUND, "EVENT_NOT_FOUND"),
             Self::NoDrawYet => (S::NOT_FOUND, "PART_008"),
+            Self::EntryNotFound => (S::NOT_FOUND, "PART_003"),
             Self::RouteNotFound => (S::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::AlreadyEntered(_) => (S::CONFLICT, "PART_001"),
@@ -129,6 +135,7 @@ impl ApiError {
             Self::AlreadyPublished => (S::CONFLICT, "EVENT_ALREADY_PUBLISHED"),
             Self::NotDraft => (S::CONFLICT, "EVENT_NOT_DRAFT"),
             Self::EraseNotAllowed(_) => (S::CONFLICT, "ERASE_NOT_ALLOWED"),
+            Self::StoreQrNotPublished => (S::CONFLICT, "STORE_QR_NOT_PUBLISHED"),
             Self::ConcurrentUpdate => (S::CONFLICT, "CONCURRENT_UPDATE"),
             Self::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "VALIDATION_ERROR"),
@@ -170,6 +177,10 @@ impl ApiError {
             Self::Forbidden => "이 이벤트에 대한 권한이 없습니다".into(),
             Self::CampaignNotFound => "이벤트를 찾을 수 없습니다".into(),
             Self::NoDrawYet => "아직 당첨자 추첨이 진행되지 않았습니다".into(),
+            Self::EntryNotFound => "참여 내역을 찾을 수 없습니다".into(),
+            Self::StoreQrNotPublished => {
+                "매장 QR(STORE_QR) 참여 경로로 게시되지 않은 이벤트입니다".into()
+            }
             Self::RouteNotFound => "요청한 경로를 찾을 수 없습니다".into(),
             Self::MethodNotAllowed => "허용되지 않는 요청 방식입니다".into(),
             Self::CampaignExists => "이미 존재하는 이벤트입니다".into(),
@@ -291,6 +302,8 @@ impl From<AppError> for ApiError {
             AppError::CampaignNotFound => Self::CampaignNotFound,
             AppError::NotOwner => Self::Forbidden,
             AppError::NoDrawYet => Self::NoDrawYet,
+            AppError::EntryNotFound => Self::EntryNotFound,
+            AppError::StoreQrNotPublished => Self::StoreQrNotPublished,
             AppError::ConcurrentUpdate => Self::ConcurrentUpdate,
             AppError::Unavailable(detail) => Self::unavailable(detail),
             AppError::Internal(detail) => Self::internal(detail),
@@ -344,6 +357,7 @@ mod tests {
             (DrawError::AlreadyDrawn.into(), "PART_006", 409),
             (DrawError::CampaignNotEnded.into(), "DRAW_NOT_ALLOWED", 409),
             (ApiError::NoDrawYet, "PART_008", 404),
+            (ApiError::EntryNotFound, "PART_003", 404),
             (ApiError::CampaignNotFound, "EVENT_NOT_FOUND", 404),
             (ApiError::Forbidden, "FORBIDDEN", 403),
         ];

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    analytics, campaigns, draws, health, participants, participations, personal_data,
+    analytics, campaigns, draws, health, participants, participations, personal_data, self_check,
+    store_qr,
 };
 
 #[derive(OpenApi)]
@@ -19,6 +20,7 @@ use crate::routes::{
         participants::list, participants::export::export_csv,
         draws::draw_winners, draws::winners, draws::show_draw, draws::entrant_list,
         personal_data::erase,
+        store_qr::store_qr, self_check::entry_status, self_check::public_winners,
         health::health, health::ready, health::metrics,
     ),
     modifiers(&BearerAuth),

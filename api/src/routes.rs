@@ -8,3 +8,5 @@ pub mod health;
 pub mod participants;
 pub mod participations;
 pub mod personal_data;
+pub mod self_check;
+pub mod store_qr;

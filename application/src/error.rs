@@ -30,6 +30,12 @@ pub enum AppError {
     NotOwner,
     #[error("no draw yet")]
     NoDrawYet,
+    /// No entry of this campaign matches the phone number and entry number.
+    #[error("entry not found")]
+    EntryNotFound,
+    /// The store QR code of a campaign not published with `STORE_QR`.
+    #[error("campaign not published with the STORE_QR channel")]
+    StoreQrNotPublished,
     /// Two writes raced on one aggregate; retrying is safe.
     #[error("concurrent update")]
     ConcurrentUpdate,

@@ -15,6 +15,8 @@ pub mod jobs;
 pub mod participation;
 pub mod performance;
 pub mod privacy;
+pub mod self_check;
+pub mod store_visits;
 
 pub use context::{system_clock, App, AppParts, Clock};
 pub use error::{AppError, AppResult};

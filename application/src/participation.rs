@@ -1,8 +1,12 @@
 //! Entering a campaign: parse the entry into domain types, check the entry
-//! window early, seal the personal data under the campaign key, and append
-//! through group commit, where the store's primary key decides duplicates
-//! (also between racing requests for the same phone). Every attempt, taken
-//! or refused, is written to the participation log with its outcome.
+//! window, the channel (one the campaign was published with) and a claimed
+//! store visit (a valid store-visit token, see [`crate::store_visits`])
+//! early, seal the personal data under the campaign key, and append through
+//! group commit, where the store's primary key decides duplicates (also
+//! between racing requests for the same phone). A refused entry appends no
+//! event, so no read model (analytics included) ever counts it. Every
+//! attempt, taken or refused, is written to the participation log with its
+//! outcome.
 
 use chrono::{DateTime, Utc};
 use promo_domain::channel::Channel;
@@ -18,9 +22,9 @@ use promo_eventstore::participation_log::Attempt;
 use promo_eventstore::secrets::random_bytes;
 use uuid::Uuid;
 
-use crate::campaigns;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
+use crate::{campaigns, store_visits};
 
 pub const THANK_YOU: &str = "이벤트에 참여해주셔서 감사합니다";
 
@@ -32,6 +36,8 @@ pub struct EntryForm {
     pub phone_number: Option<String>,
     pub channel: Option<String>,
     pub store_visited: bool,
+    /// The token of the in-store QR code, proving `store_visited`.
+    pub store_visit_token: Option<String>,
     pub agree_privacy: bool,
     pub agree_marketing: bool,
     /// The device/user agent, for the participation log.
@@ -47,6 +53,11 @@ pub struct Receipt {
     pub bonus_entries: u8,
     pub announcement_at: DateTime<Utc>,
     pub message: &'static str,
+    /// The entrant's pseudonymous id, lowercase hex, exactly as in the
+    /// draw's canonical entrant list.
+    pub entrant_id: String,
+    /// The campaign's prize.
+    pub prize: String,
 }
 
 /// Parsed, valid input.
@@ -75,6 +86,14 @@ fn parse(form: &EntryForm) -> AppResult<Entry> {
         .ok_or_else(|| AppError::invalid("channel", "알 수 없는 참여 경로입니다"))?;
     if !form.agree_privacy {
         return Err(ParticipationError::PrivacyConsentRequired.into());
+    }
+    if let Some(token) = &form.store_visit_token {
+        if token.len() > 256 {
+            return Err(AppError::invalid(
+                store_visits::TOKEN_FIELD,
+                "매장 방문 확인 코드가 올바르지 않습니다",
+            ));
+        }
     }
     Ok(Entry {
         campaign_id,
@@ -133,6 +152,7 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
     // Checked here too (the batch checks again) so a refused entry does not
     // consume an entry number or a key lookup.
     ensure_entry_window_open(&window, now)?;
+    store_visits::ensure_channel_published(&campaign, entry.channel)?;
     let secrets = app
         .secrets
         .get(entry.campaign_id)
@@ -143,6 +163,14 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
         // Personal data of this campaign was destroyed: it takes no entries.
         return Err(ParticipationError::CampaignEnded.into());
     };
+    // The bonus only with proof: a claimed visit needs the campaign's token.
+    let store_visited = store_visits::proven_visit(
+        &secrets,
+        entry.campaign_id,
+        entry.store_visited,
+        form.store_visit_token.as_deref(),
+        now,
+    )?;
     let pid = privacy::pseudonymous_id(
         &data_secret.pid_key(),
         entry.campaign_id,
@@ -167,7 +195,7 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
         // Assigned at commit, so a refused entry uses no number.
         entry_number: String::new(),
         channel: entry.channel,
-        store_visited: entry.store_visited,
+        store_visited,
         agree_privacy: entry.agree_privacy,
         agree_marketing: entry.agree_marketing,
         personal_data: sealed,
@@ -179,16 +207,15 @@ async fn register(app: &App, form: &EntryForm, now: DateTime<Utc>) -> AppResult<
         RegistrationError::CampaignNotFound => AppError::CampaignNotFound,
         RegistrationError::Unavailable(detail) => AppError::Unavailable(detail),
     })?;
+    let details = campaign.details.as_ref();
     Ok(Receipt {
         participant_id,
         entry_number,
         campaign_id: entry.campaign_id,
-        bonus_entries: participation::bonus_entries(entry.store_visited),
-        announcement_at: campaign
-            .details
-            .as_ref()
-            .map(|d| d.announcement_at)
-            .unwrap_or(now),
+        bonus_entries: participation::bonus_entries(store_visited),
+        announcement_at: details.map(|d| d.announcement_at).unwrap_or(now),
         message: THANK_YOU,
+        entrant_id: hex::encode(pid),
+        prize: details.map(|d| d.prize.clone()).unwrap_or_default(),
     })
 }

@@ -12,3 +12,4 @@ pub mod entry_number;
 pub mod participation;
 pub mod performance;
 pub mod privacy;
+pub mod store_visit;

@@ -39,6 +39,12 @@ impl CampaignSecret {
     pub fn data_key(&self) -> [u8; 32] {
         derive(&self.0, b"promo/pii/v1")
     }
+
+    /// Key for the store-visit tokens of the in-store QR code
+    /// ([`crate::store_visit`]); independent of the other two.
+    pub fn store_visit_key(&self) -> [u8; 32] {
+        derive(&self.0, b"promo/store-visit/v1")
+    }
 }
 
 fn derive(secret: &[u8; 32], label: &[u8]) -> [u8; 32] {
@@ -175,5 +181,7 @@ mod tests {
             pseudonymous_id(&[0; 32], Uuid::from_u128(1), "01012345678")
         );
         assert_ne!(secret().pid_key(), secret().data_key());
+        assert_ne!(secret().store_visit_key(), secret().data_key());
+        assert_ne!(secret().store_visit_key(), secret().pid_key());
     }
 }

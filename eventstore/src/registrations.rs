@@ -141,3 +141,27 @@ pub async fn entrant_list_text(
     .fetch_optional(pool)
     .await?)
 }
+
+/// Whether the canonical list with the given hash holds the pid (lowercase
+/// hex). Every line is `<64 hex>,<weight>\n` and the weights are decimal, so
+/// 64 hex digits followed by `,` can only be a whole pid: a substring
+/// search in the database answers without sending the list over the wire.
+pub async fn entrant_list_contains(
+    pool: &PgPool,
+    campaign_id: Uuid,
+    list_hash: &str,
+    pid: &str,
+) -> Result<Option<bool>, StoreError> {
+    if draw_protocol::parse_hex32(pid).is_none() || pid.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Ok(Some(false));
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT strpos(list_text, $3 || ',') > 0 FROM draw_entrant_lists \
+         WHERE campaign_id = $1 AND list_hash = $2",
+    )
+    .bind(campaign_id)
+    .bind(list_hash)
+    .bind(pid)
+    .fetch_optional(pool)
+    .await?)
+}

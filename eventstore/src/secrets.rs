@@ -1,6 +1,7 @@
 //! Per-campaign secrets kept out of every event: the draw's server seed
 //! (committed to at publish, revealed at the draw) and the root secret of
-//! the personal-data keys (destroyed to crypto-shred names and phones).
+//! the personal-data keys (destroyed to crypto-shred names and phones), from
+//! which the store-visit token key is derived too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,15 @@ pub struct CampaignSecrets {
     pub draw_seed: [u8; 32],
     /// `None` once shredded.
     pub data: Option<CampaignSecret>,
+}
+
+impl CampaignSecrets {
+    /// The key that signs the campaign's store-visit tokens (the in-store QR
+    /// code): derived from the root secret under its own label, never the
+    /// data key itself. `None` once shredded (the campaign takes no entries).
+    pub fn store_visit_key(&self) -> Option<[u8; 32]> {
+        self.data.as_ref().map(CampaignSecret::store_visit_key)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

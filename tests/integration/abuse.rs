@@ -62,6 +62,7 @@ async fn one_phone_number_is_limited_in_every_format() {
             per_ip_per_minute: 0,
             per_phone_per_minute: 3,
             trust_forwarded_for: false,
+            ..RateLimits::default()
         },
     )
     .await;
@@ -94,6 +95,7 @@ async fn one_client_ip_is_limited_and_forwarded_for_is_trusted_only_when_configu
             per_ip_per_minute: 5,
             per_phone_per_minute: 0,
             trust_forwarded_for: false,
+            ..RateLimits::default()
         },
     )
     .await;
@@ -124,6 +126,7 @@ async fn one_client_ip_is_limited_and_forwarded_for_is_trusted_only_when_configu
             per_ip_per_minute: 2,
             per_phone_per_minute: 0,
             trust_forwarded_for: true,
+            ..RateLimits::default()
         },
     )
     .await;
@@ -163,6 +166,7 @@ async fn oversized_bodies_are_refused_with_413() {
             per_ip_per_minute: 0,
             per_phone_per_minute: 0,
             trust_forwarded_for: false,
+            ..RateLimits::default()
         },
     ] {
         let app = app_with(&env, limits).await;

@@ -79,7 +79,7 @@ async fn the_dashboard_shows_entries_costs_and_distribution_per_channel_and_hour
         },
     )
     .await;
-    // Open from an hour ago for a day; channels URIDONGNETV, INSTAGRAM, STORE_QR; target 100.
+    // Open from an hour ago for a day; channels URIDONGNETV, INSTAGRAM, NAVER, KAKAO, STORE_QR; target 100.
     let campaign = app.active_campaign("owner").await;
     let analytics = format!("/api/v1/events/{campaign}/analytics");
 

@@ -48,6 +48,9 @@ const ENDPOINTS: &[(Method, &str)] = &[
     (Method::Get, "/api/v1/events/{id}/draw/entrants"),
     (Method::Post, "/api/v1/events/{id}/costs"),
     (Method::Get, "/api/v1/events/{id}/analytics"),
+    (Method::Get, "/api/v1/events/{id}/store-qr"),
+    (Method::Post, "/api/v1/events/{id}/entry-status"),
+    (Method::Get, "/api/v1/events/{id}/winners/public"),
     (Method::Get, "/health"),
     (Method::Get, "/ready"),
 ];
@@ -121,6 +124,11 @@ fn good_values(campaign: Uuid) -> HashMap<&'static str, Vec<Value>> {
         ("storeVisited", vec![json!(true), json!(false)]),
         ("agreePrivacy", vec![json!(true)]),
         ("agreeMarketing", vec![json!(false)]),
+        (
+            "storeVisitToken",
+            vec![json!("20251029.AAAAAAAAAAAAAAAAAAAAAA")],
+        ),
+        ("entryNumber", vec![json!("EVT00000000-20251029-001")]),
         ("userId", vec![json!("owner"), json!(12)]),
         (
             "objective",

@@ -14,3 +14,5 @@ mod participations;
 mod privacy;
 mod relay;
 mod replay;
+mod self_check;
+mod store_visits;

@@ -32,8 +32,12 @@ pub struct ParticipationRequest {
     pub phone_number: Option<String>,
     /// Entry path: URIDONGNETV, GINITV, RINGOBIZ, INSTAGRAM, NAVER, KAKAO, STORE_QR.
     pub channel: Option<String>,
+    /// A store visit earns 3 entries instead of 1; it needs `storeVisitToken`.
     #[serde(default)]
     pub store_visited: bool,
+    /// The token of the store's QR code (`GET /events/{id}/store-qr`), valid
+    /// for this campaign on the day it was issued and the next (Korean time).
+    pub store_visit_token: Option<String>,
     #[serde(default)]
     pub agree_privacy: bool,
     #[serde(default)]
@@ -49,12 +53,16 @@ pub struct ParticipationResponse {
     pub bonus_entries: u8,
     pub announcement_at: DateTime<Utc>,
     pub message: &'static str,
+    /// The entrant's id exactly as in the draw's canonical entrant list
+    /// (`GET /events/{id}/draw/entrants`), lowercase hex.
+    pub entrant_id: String,
+    pub prize: String,
 }
 
 /// Enters a campaign (public, no login). One entry per phone number per campaign.
 #[utoipa::path(post, path = "/api/v1/participations", tag = "participations", request_body = ParticipationRequest,
     responses((status = 201, body = ParticipationResponse),
-        (status = 400, body = ErrorBody, description = "VALIDATION_ERROR"),
+        (status = 400, body = ErrorBody, description = "VALIDATION_ERROR, among them storeVisitToken (storeVisited without a valid token) and channel (not published)"),
         (status = 404, body = ErrorBody, description = "EVENT_NOT_FOUND"),
         (status = 409, body = ErrorBody, description = "PART_001 already entered, PART_002 not open, PART_005 ended"),
         (status = 413, body = ErrorBody, description = "PAYLOAD_TOO_LARGE"),
@@ -70,6 +78,7 @@ pub async fn participate(
         phone_number: body.phone_number,
         channel: body.channel,
         store_visited: body.store_visited,
+        store_visit_token: body.store_visit_token,
         agree_privacy: body.agree_privacy,
         agree_marketing: body.agree_marketing,
         user_agent: headers
@@ -87,6 +96,8 @@ pub async fn participate(
             bonus_entries: receipt.bonus_entries,
             announcement_at: receipt.announcement_at,
             message: receipt.message,
+            entrant_id: receipt.entrant_id,
+            prize: receipt.prize,
         }),
     ))
 }
