@@ -7,13 +7,13 @@ use unicode_normalization::UnicodeNormalization;
 /// Why an entrant's input was refused; the API names the field from the variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EntrantInputError {
-    #[error("name must be at least 2 characters")]
+    #[error("이름은 2자 이상이어야 합니다")]
     NameTooShort,
-    #[error("name must be at most 50 characters")]
+    #[error("이름은 50자 이하여야 합니다")]
     NameTooLong,
-    #[error("name contains control characters")]
+    #[error("이름에 사용할 수 없는 문자가 있습니다")]
     NameHasControlCharacters,
-    #[error("phone number must be a Korean mobile number such as 010-1234-5678")]
+    #[error("010-1234-5678 형식의 휴대폰 번호를 입력해 주세요")]
     PhoneNotKoreanMobile,
 }
 

@@ -106,21 +106,21 @@ pub enum PerformanceCommand {
 /// A broken performance rule; each names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PerformanceError {
-    #[error("{0}: must not be negative")]
+    #[error("{0}: 0 이상이어야 합니다")]
     NegativeAmount(&'static str),
-    #[error("{0}: must be at most 10,000,000,000,000 won")]
+    #[error("{0}: 10,000,000,000,000원 이하여야 합니다")]
     AmountTooLarge(&'static str),
-    #[error("salesGrowthRate: must be between -100 and 10000 percent")]
+    #[error("salesGrowthRate: -100% 이상 10000% 이하여야 합니다")]
     SalesGrowthOutOfRange,
-    #[error("{0}: must be a count from 0 to 1,000,000,000,000")]
+    #[error("{0}: 0 이상 1,000,000,000,000 이하의 수여야 합니다")]
     InvalidCount(&'static str),
-    #[error("distributedChannels: must name at least one channel")]
+    #[error("distributedChannels: 채널을 하나 이상 지정해야 합니다")]
     NoChannels,
-    #[error("distributedChannels: {0} is listed twice")]
+    #[error("distributedChannels: {0} 채널이 두 번 있습니다")]
     DuplicateChannel(Channel),
-    #[error("distributedChannels.{0}: must be 1 to 50 characters")]
+    #[error("distributedChannels.{0}: 1자 이상 50자 이하여야 합니다")]
     InvalidLabel(&'static str),
-    #[error("the command names another campaign than this aggregate")]
+    #[error("다른 이벤트의 명령입니다")]
     CampaignMismatch,
 }
 

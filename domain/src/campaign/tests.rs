@@ -156,7 +156,7 @@ fn a_period_that_ends_before_it_starts_is_refused() {
         .when(publish(bad))
         .then_expect_error(CampaignError::InvalidField {
             field: "endsAt",
-            reason: "must be after startsAt",
+            reason: "시작 시각(startsAt) 이후여야 합니다",
         });
 }
 
@@ -169,7 +169,7 @@ fn channels_are_checked() {
         .when(publish(dup))
         .then_expect_error(CampaignError::InvalidField {
             field: "channels",
-            reason: "must not repeat a channel",
+            reason: "같은 참여 경로를 두 번 지정할 수 없습니다",
         });
 }
 
@@ -207,7 +207,7 @@ fn a_seed_commitment_is_64_lowercase_hex_digits() {
             })
             .then_expect_error(CampaignError::InvalidField {
                 field: "seedCommitment",
-                reason: "must be 64 lowercase hex characters",
+                reason: "소문자 16진수 64자여야 합니다",
             });
     }
 }
@@ -486,4 +486,70 @@ fn a_draw_v2_publication_stores_its_rules_beside_the_winner_count() {
     let mut out_of_range = json;
     out_of_range["CampaignPublished"]["details"]["alternateCount"] = 101.into();
     assert!(serde_json::from_value::<CampaignEvent>(out_of_range).is_err());
+}
+
+fn edit(store_name: Option<&str>, objective: Option<&str>) -> CampaignCommand {
+    CampaignCommand::EditDraft {
+        owner_id: OWNER.into(),
+        objective: objective.map(str::to_string),
+        store_name: store_name.map(str::to_string),
+        industry: None,
+        address: None,
+        edited_at: t0(),
+    }
+}
+
+#[test]
+fn a_draft_is_edited_field_by_field() {
+    CampaignTest::with(())
+        .given(vec![created()])
+        .when(edit(Some("  새 식당 "), Some("재방문 유도")))
+        .then_expect_events(vec![CampaignEvent::CampaignDraftEdited {
+            campaign_id: id(),
+            objective: Objective::parse("재방문 유도").unwrap(),
+            store: StoreInfo {
+                store_name: "새 식당".into(),
+                ..store()
+            },
+            edited_at: t0(),
+        }]);
+}
+
+#[test]
+fn only_a_draft_of_its_owner_is_edited() {
+    CampaignTest::with(())
+        .given(vec![created(), published()])
+        .when(edit(Some("새 식당"), None))
+        .then_expect_error(CampaignError::NotDraft);
+    CampaignTest::with(())
+        .given(vec![created()])
+        .when(CampaignCommand::EditDraft {
+            owner_id: "someone-else".into(),
+            objective: None,
+            store_name: None,
+            industry: None,
+            address: None,
+            edited_at: t0(),
+        })
+        .then_expect_error(CampaignError::NotOwner);
+    CampaignTest::with(())
+        .given(vec![created()])
+        .when(edit(Some("   "), None))
+        .then_expect_error(CampaignError::StoreInfoMissing("storeName"));
+}
+
+#[test]
+fn publishing_with_an_end_already_past_is_refused() {
+    CampaignTest::with(())
+        .given(vec![created()])
+        .when(CampaignCommand::Publish {
+            owner_id: OWNER.into(),
+            details: details(),
+            seed_commitment: "a".repeat(64),
+            published_at: t0() + Duration::days(8),
+        })
+        .then_expect_error(CampaignError::InvalidField {
+            field: "endsAt",
+            reason: "이미 지난 시각입니다. 종료 시각은 지금 이후여야 합니다",
+        });
 }
