@@ -21,6 +21,7 @@ mod replay;
 mod report;
 mod scale;
 mod service;
+mod sizes;
 mod stats;
 mod store;
 mod write_path;
@@ -28,7 +29,8 @@ mod write_path;
 use anyhow::Context;
 use uuid::Uuid;
 
-use plan::{Databases, Sizes};
+use plan::Databases;
+use sizes::Sizes;
 
 #[derive(Debug, Clone, Copy)]
 pub struct BenchOptions {

@@ -146,7 +146,17 @@ async fn invalid_input_is_refused_naming_the_field() {
 #[tokio::test]
 async fn entries_are_refused_outside_the_campaign_period() {
     let env = TestEnv::new().await;
-    let app = TestApp::spawn(&env).await;
+    // A clock the test can move past a campaign's end (a campaign cannot be
+    // published with its end already past).
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    let options = promo_api::BuildOptions {
+        clock: Arc::new(move || {
+            Utc::now() + Duration::seconds(clock_offset.load(std::sync::atomic::Ordering::SeqCst))
+        }),
+        ..promo_api::BuildOptions::default()
+    };
+    let app = TestApp::spawn_with(&env, env.config(), options).await;
 
     let draft = app.draft("owner").await;
     let (status, body) = app
@@ -172,11 +182,17 @@ async fn entries_are_refused_outside_the_campaign_period() {
     );
 
     let past = app
-        .campaign_with_period("owner", now - Duration::days(2), now - Duration::days(1))
+        .campaign_with_period(
+            "owner",
+            now - Duration::days(2),
+            now + Duration::minutes(10),
+        )
         .await;
+    offset.store(24 * 3600, std::sync::atomic::Ordering::SeqCst); // a day later
     let (status, body) = app
         .enter(past, "김철수", "010-1111-2222", "KAKAO", false)
         .await;
+    offset.store(0, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(
         (status, body["code"].as_str()),
         (409, Some("PART_005")),

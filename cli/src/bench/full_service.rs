@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::load::{self, Phones};
 use super::owner::Owner;
-use super::plan::Sizes;
 use super::report::{row, Row};
+use super::sizes::Sizes;
 use super::store::Baselines;
 
 /// What the later figures need from the peak run.

@@ -2,46 +2,11 @@
 //! The order matters: the baselines run before any service exists, the API-only write path
 //! before the full service starts, and the replay last, alone on the box.
 
-use std::time::Duration;
-
 use super::owner::{Owner, SECRET};
 use super::report::Row;
 use super::service::ServiceProcess;
-use super::{full_service, replay, scale, service, store, write_path, BenchOptions};
-
-/// The sizes of one run.
-pub(super) struct Sizes {
-    pub(super) run: Duration,
-    pub(super) clients: usize,
-    pub(super) entrants: usize,
-    pub(super) list_rows: i64,
-    pub(super) reads: usize,
-    pub(super) replay_events: i64,
-}
-
-impl Sizes {
-    pub(super) fn for_options(options: BenchOptions) -> Self {
-        if options.quick {
-            Sizes {
-                run: Duration::from_secs(2),
-                clients: 32,
-                entrants: 100_000,
-                list_rows: 100_000,
-                reads: 100,
-                replay_events: 100_000,
-            }
-        } else {
-            Sizes {
-                run: Duration::from_secs(10),
-                clients: 32,
-                entrants: 1_000_000,
-                list_rows: 1_000_000,
-                reads: 500,
-                replay_events: 1_000_000,
-            }
-        }
-    }
-}
+use super::sizes::Sizes;
+use super::{full_service, replay, scale, service, store, write_path};
 
 /// The bench's own databases: the full service's, an API-only instance's,
 /// and the replay measurement's.

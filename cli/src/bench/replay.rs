@@ -10,8 +10,8 @@ use promo_projections::replay::replay;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::plan::Sizes;
 use super::report::{row, Row};
+use super::sizes::Sizes;
 
 /// Writes `events` `ParticipantRegistered` events of one campaign straight
 /// into the store, in the exact JSON shape the aggregate produces.

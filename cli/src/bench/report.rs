@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::plan::Sizes;
+use super::sizes::Sizes;
 use super::BenchOptions;
 
 /// One line of the table.

@@ -9,8 +9,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::owner::Owner;
-use super::plan::Sizes;
 use super::report::{row, Row};
+use super::sizes::Sizes;
 use super::stats::Latencies;
 
 struct DrawTimes {

@@ -14,8 +14,8 @@ use promo_domain::privacy::SealedPersonalData;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::plan::Sizes;
 use super::report::{row, Row};
+use super::sizes::Sizes;
 
 /// The baselines the registration figures are compared with, in commands per second.
 #[derive(Debug, Clone, Copy)]

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use super::load::{self, LoadResult, Phones};
 use super::owner::{Owner, SECRET};
-use super::plan::Sizes;
 use super::report::{row, Row};
 use super::service::ServiceProcess;
+use super::sizes::Sizes;
 use super::stats::cpu;
 use super::store::Baselines;
 
