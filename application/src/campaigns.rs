@@ -101,7 +101,9 @@ pub async fn publish(
     // draw/v2: the rules are bound into the commitment, so nobody who knows
     // the server seed can choose them later (docs/draw-protocol.md).
     let commitment = match &details.draw {
-        DrawTerms::Fixed(rules) => draw_protocol::v2::commitment(&campaign_id, rules, &secrets.draw_seed),
+        DrawTerms::Fixed(rules) => {
+            draw_protocol::v2::commitment(&campaign_id, rules, &secrets.draw_seed)
+        }
         DrawTerms::Legacy { .. } => draw_protocol::v1::commitment(&campaign_id, &secrets.draw_seed),
     };
     let seed_commitment = hex::encode(commitment);

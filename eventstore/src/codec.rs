@@ -172,7 +172,11 @@ mod tests {
         assert!(known_version("Campaign", "CampaignPublished", "1"));
         assert!(known_version("Campaign", "CampaignPublished", "2"));
         assert!(!known_version("Campaign", "CampaignPublished", "3"));
-        assert!(!known_version("Participation", "ParticipantRegistered", "2"));
+        assert!(!known_version(
+            "Participation",
+            "ParticipantRegistered",
+            "2"
+        ));
     }
 
     #[test]
