@@ -96,7 +96,7 @@ pub enum DrawError {
     ClaimPeriodOpen,
     /// An owner's forfeit without a reason, or with one over 200 characters
     /// (400 `VALIDATION_ERROR` naming `reason`).
-    #[error("reason: 당첨 취소 사유를 1자 이상 200자 이하로 입력해 주세요")]
+    #[error("당첨 취소 사유를 1자 이상 200자 이하로 입력해 주세요")]
     InvalidForfeitReason,
     /// Erasing personal data while a winner may still claim (409
     /// `ERASE_NOT_ALLOWED`, unless forced).
