@@ -88,6 +88,7 @@ impl TestEnv {
             pii_retention_sweep: promo_api::config::DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: promo_api::config::RateLimits::default(),
             channel_stats: None,
+            prize_delivery: promo_api::config::PrizeDeliveryConfig::default(),
         }
     }
 

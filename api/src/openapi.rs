@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    analytics, campaigns, draws, health, participants, participations, personal_data,
+    analytics, campaigns, draws, health, participants, participations, personal_data, prizes,
 };
 
 #[derive(OpenApi)]
@@ -16,7 +16,9 @@ use crate::routes::{
         participations::participate,
         analytics::record_costs, analytics::dashboard,
         participants::list, participants::export_csv,
-        draws::draw_winners, draws::winners, draws::show_draw, draws::entrant_list,
+        draws::draw_winners, draws::show_draw, draws::entrant_list,
+        prizes::winners, prizes::claim, prizes::forfeit, prizes::contacts::contacts,
+        prizes::contacts::access_log,
         personal_data::erase,
         health::health, health::ready, health::metrics,
     ),

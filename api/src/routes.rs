@@ -8,3 +8,4 @@ pub mod health;
 pub mod participants;
 pub mod participations;
 pub mod personal_data;
+pub mod prizes;
