@@ -6,6 +6,8 @@
 //! database next to it) and `NATS_URL`. `scripts/test` provides both by
 //! starting embedded Postgres and NATS when they are not set.
 
+pub mod gateway;
+
 use std::net::SocketAddr;
 
 use std::time::Duration;

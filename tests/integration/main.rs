@@ -11,5 +11,8 @@ mod hostile_input;
 mod participants;
 mod participations;
 mod privacy;
+mod prize_claims;
+mod prize_contacts;
+mod prize_support;
 mod relay;
 mod replay;
