@@ -25,17 +25,15 @@ pub fn people(n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A clock the test moves forward, and the build options using it.
-pub fn movable_clock() -> (Arc<AtomicI64>, BuildOptions) {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock_offset = offset.clone();
-    let options = BuildOptions {
+/// Build options whose clock runs `offset` seconds ahead (the test moves it).
+pub fn clocked(offset: &Arc<AtomicI64>) -> BuildOptions {
+    let offset = offset.clone();
+    BuildOptions {
         clock: Arc::new(move || {
-            Utc::now() + ChronoDuration::seconds(clock_offset.load(Ordering::SeqCst))
+            Utc::now() + ChronoDuration::seconds(offset.load(Ordering::SeqCst))
         }),
         ..BuildOptions::default()
-    };
-    (offset, options)
+    }
 }
 
 /// Publishes a campaign with these draw rules (merged into the body), open
