@@ -142,6 +142,27 @@ impl Default for BuildOptions {
     }
 }
 
+/// How notifications are recorded: for the delivery job when a gateway is
+/// configured; otherwise by `sender` only, and the service says that
+/// nothing leaves the system.
+fn notification_sender(
+    config: &Config,
+    sender: Arc<dyn NotificationSender>,
+) -> Arc<dyn NotificationSender> {
+    match &config.prize_delivery.notify {
+        Some(notify) => {
+            tracing::info!(url = %notify.url, "notifications are delivered to NOTIFY_URL");
+            Arc::new(OutboxSender)
+        }
+        None => {
+            tracing::warn!(
+                "NOTIFY_URL is not set: notifications are recorded only, nothing leaves the system"
+            );
+            sender
+        }
+    }
+}
+
 /// The background side of a worker instance: the relay, the projectors,
 /// and the jobs that call use cases.
 struct Workers {
@@ -268,18 +289,7 @@ impl Application {
         }));
         let mut background = vec![log_task];
         background.extend(writers);
-        let sender: Arc<dyn NotificationSender> = match &config.prize_delivery.notify {
-            Some(notify) => {
-                tracing::info!(url = %notify.url, "notifications are delivered to NOTIFY_URL");
-                Arc::new(OutboxSender)
-            }
-            None => {
-                tracing::warn!(
-                    "NOTIFY_URL is not set: notifications are recorded only, nothing leaves the system"
-                );
-                options.sender
-            }
-        };
+        let sender = notification_sender(&config, options.sender);
         if config.run_background {
             let workers = Workers {
                 app: app.clone(),

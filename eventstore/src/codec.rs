@@ -206,7 +206,9 @@ mod tests {
     }
 
     /// Each prize delivery event, as cqrs-es stores it (type, version and
-    /// payload from the domain), is known and decodes back to itself.
+    /// payload from the domain), is known and decodes back to itself. Long
+    /// because it lists one sample of every new event in one table, so the
+    /// next one is added here, beside the others.
     #[test]
     fn the_prize_delivery_events_decode_at_their_versions() {
         use chrono::{TimeZone, Utc};

@@ -11,6 +11,8 @@ use crate::prize_support::{
     claim, code, drawn_campaign, forfeit, people, ranked, recorded, winners, OWNER,
 };
 
+/// One campaign walked through every step on purpose: each forfeit's
+/// promotion depends on the ones before it (the published order).
 #[tokio::test]
 async fn a_forfeited_prize_goes_to_the_next_published_alternate_until_none_is_left() {
     let env = TestEnv::new().await;
@@ -144,6 +146,7 @@ async fn a_forfeited_prize_goes_to_the_next_published_alternate_until_none_is_le
     app.stop().await;
 }
 
+/// Every refusal in one test: they share the drawn campaigns they refuse on.
 #[tokio::test]
 async fn claims_and_forfeits_refuse_what_the_rules_forbid() {
     let env = TestEnv::new().await;

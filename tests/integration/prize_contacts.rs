@@ -39,6 +39,8 @@ async fn access_log(app: &TestApp, campaign: uuid::Uuid, expected: usize) -> Vec
     .await
 }
 
+/// One story on purpose: the access log must list exactly the looks made
+/// before it, and the erasure at the end must stop the next one.
 #[tokio::test]
 async fn contacts_show_the_current_winners_in_full_and_every_look_is_logged() {
     let env = TestEnv::new().await;

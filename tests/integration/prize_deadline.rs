@@ -22,6 +22,8 @@ async fn forfeits(app: &TestApp) -> Vec<serde_json::Value> {
     recorded(app, "PrizeForfeited").await
 }
 
+/// Long because the clock is walked past two deadlines in turn: the
+/// second (the promoted alternate's own) exists only after the first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unclaimed_prize_is_forfeited_at_its_deadline_by_exactly_one_process() {
     let env = TestEnv::new().await;

@@ -44,6 +44,8 @@ async fn delivered(
     .await
 }
 
+/// The whole journey in one function on purpose: it is the proof that the
+/// steps fit together through the API alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_runs_from_publication_to_a_delivered_prize() {
     let env = TestEnv::new().await;

@@ -64,6 +64,9 @@ async fn sent_count(app: &TestApp) -> usize {
     outcomes(app, "NotificationSent").await.len()
 }
 
+/// One scenario on purpose: "exactly once" is only meaningful across the
+/// failures, the restart with redelivery and the later winner notices
+/// together, checked against both the gateway and the record at the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_notification_is_delivered_once_through_failures_and_restarts() {
     let env = TestEnv::new().await;
