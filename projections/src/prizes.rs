@@ -200,7 +200,7 @@ pub async fn mark_promotions(
     tx: &mut PgConnection,
     event: &StoredEvent,
 ) -> Result<bool, ProjectionError> {
-    if event.aggregate_type != "Draw" {
+    if event.aggregate_type != <promo_domain::draw::Draw as cqrs_es::Aggregate>::TYPE {
         return Ok(false);
     }
     match crate::projector::decode::<DrawEvent>(event)? {

@@ -229,3 +229,69 @@ async fn claims_and_forfeits_refuse_what_the_rules_forbid() {
     );
     app.stop().await;
 }
+
+/// Every row of `table` as text, sorted.
+async fn rows(pool: &sqlx::PgPool, table: &str) -> Vec<String> {
+    sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY 1"))
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_prize_read_models_rebuild_from_the_event_store_to_the_same_rows() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let rules = json!({"winnerCount": 2, "alternateCount": 1});
+    let (campaign, drawn, _) = drawn_campaign(&app, rules, &people(4)).await;
+    let winners_drawn = ranked(&drawn, "winners");
+    claim(&app, campaign, &winners_drawn[0]).await;
+    forfeit(&app, campaign, &winners_drawn[1], "연락 두절").await;
+    let alternate = ranked(&drawn, "alternates").remove(0);
+    forfeit(&app, campaign, &alternate, "수령 거부").await;
+    let (status, _) = app
+        .get(
+            &format!("/api/v1/events/{campaign}/winners/contacts"),
+            Some(OWNER),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let tables = [
+        "prize_campaigns",
+        "prize_winners",
+        "prize_unawarded",
+        "personal_data_access_log",
+    ];
+    let pool = app.pool.clone();
+    eventually(SETTLE, "the live read models to catch up", || async {
+        let unawarded = rows(&pool, "prize_unawarded").await.len();
+        let looks = rows(&pool, "personal_data_access_log").await.len();
+        (unawarded == 1 && looks == 1).then_some(())
+    })
+    .await;
+    let mut live = Vec::new();
+    for table in tables {
+        live.push(rows(&app.pool, table).await);
+    }
+    assert_eq!(live[1].len(), 3, "{:?}", live[1]);
+
+    let secrets = std::sync::Arc::new(promo_eventstore::secrets::SecretStore::new(
+        app.pool.clone(),
+    ));
+    for name in ["prizes", "access_log"] {
+        let projection = promo_api::app::read_models(
+            &secrets,
+            std::sync::Arc::new(promo_projections::notifications::RecordingSender),
+        )
+        .into_iter()
+        .find(|p| p.name() == name)
+        .expect("a replayable read model");
+        promo_projections::replay::replay(&app.pool, projection, &mut |_: u64, _: u64| {})
+            .await
+            .expect("replay");
+    }
+    for (table, before) in tables.iter().zip(&live) {
+        assert_eq!(&rows(&app.pool, table).await, before, "{table}");
+    }
+    app.stop().await;
+}
