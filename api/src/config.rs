@@ -211,3 +211,18 @@ fn notify_settings(url: &str) -> anyhow::Result<NotifySettings> {
         ..defaults
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notification_gateway_is_reached_over_plain_http_only() {
+        let settings = notify_settings("http://127.0.0.1:9000/notify").unwrap();
+        assert_eq!(settings.url, "http://127.0.0.1:9000/notify");
+        assert!(settings.timeout > Duration::ZERO && settings.max_attempts >= 1);
+        let refused = notify_settings("https://gateway.example/notify").unwrap_err();
+        assert!(refused.to_string().starts_with("NOTIFY_URL"), "{refused}");
+        assert!(notify_settings("gateway:9000").is_err());
+    }
+}
