@@ -7,6 +7,7 @@
 //! starting embedded Postgres and NATS when they are not set.
 
 pub mod browser;
+pub mod gateway;
 
 use std::net::SocketAddr;
 
@@ -91,6 +92,7 @@ impl TestEnv {
             rate_limits: promo_api::config::RateLimits::default(),
             channel_stats: None,
             public_base_url: None,
+            prize_delivery: promo_api::config::PrizeDeliveryConfig::default(),
         }
     }
 

@@ -13,7 +13,8 @@ use axum::{Json, Router};
 use promo_application::commands::CommandService;
 use promo_application::jobs::channel_stats::Collector;
 use promo_application::jobs::distribution::DistributionConsumer;
-use promo_application::jobs::retention;
+use promo_application::jobs::notify::Delivery;
+use promo_application::jobs::{claim_deadline, retention};
 use promo_application::{system_clock, App, AppParts, Clock};
 use promo_eventstore::group_commit::RegistrationBatcher;
 use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames};
@@ -22,12 +23,15 @@ use promo_eventstore::participation_log::ParticipationLog;
 use promo_eventstore::relay::Relay;
 use promo_eventstore::secrets::SecretStore;
 use promo_eventstore::store;
+use promo_projections::access_log::AccessLogProjection;
 use promo_projections::analytics::AnalyticsProjection;
 use promo_projections::campaigns::CampaignsProjection;
+use promo_projections::notifications::outbox::OutboxSender;
 use promo_projections::notifications::{
     NotificationSender, NotificationsProjection, RecordingSender,
 };
 use promo_projections::participants::ParticipantsProjection;
+use promo_projections::prizes::PrizesProjection;
 use promo_projections::projector::{Projection, Projector};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -59,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::personal_data::router())
         .merge(routes::store_qr::router())
         .merge(routes::self_check::router())
+        .merge(routes::prizes::router())
         .merge(routes::health::router())
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(not_found)
@@ -116,12 +121,17 @@ pub fn read_models(
             secrets: secrets.clone(),
             sender,
         }),
+        Arc::new(PrizesProjection),
+        Arc::new(AccessLogProjection),
     ]
 }
 
 /// Options tests and tools use to build a service differently.
 pub struct BuildOptions {
     pub clock: Clock,
+    /// How the notifications projector records notifications. With a
+    /// gateway configured (`NOTIFY_URL`) the outbox sender is used instead,
+    /// so that the delivery job sends what it records.
     pub sender: Arc<dyn NotificationSender>,
 }
 
@@ -130,6 +140,27 @@ impl Default for BuildOptions {
         Self {
             clock: system_clock(),
             sender: Arc::new(RecordingSender),
+        }
+    }
+}
+
+/// How notifications are recorded: for the delivery job when a gateway is
+/// configured; otherwise by `sender` only, and the service says that
+/// nothing leaves the system.
+fn notification_sender(
+    config: &Config,
+    sender: Arc<dyn NotificationSender>,
+) -> Arc<dyn NotificationSender> {
+    match &config.prize_delivery.notify {
+        Some(notify) => {
+            tracing::info!(url = %notify.url, "notifications are delivered to NOTIFY_URL");
+            Arc::new(OutboxSender)
+        }
+        None => {
+            tracing::warn!(
+                "NOTIFY_URL is not set: notifications are recorded only, nothing leaves the system"
+            );
+            sender
         }
     }
 }
@@ -191,6 +222,15 @@ impl Workers {
             config.pii_retention_sweep,
             self.cancel.child_token(),
         )));
+        tasks.push(tokio::spawn(claim_deadline::run(
+            app.clone(),
+            config.prize_delivery.claim_deadline_sweep,
+            self.cancel.child_token(),
+        )));
+        if let Some(settings) = config.prize_delivery.notify.clone() {
+            let delivery = Delivery::new(app.clone(), settings)?;
+            tasks.push(tokio::spawn(delivery.run(self.cancel.child_token())));
+        }
         Ok(tasks)
     }
 }
@@ -251,6 +291,7 @@ impl Application {
         }));
         let mut background = vec![log_task];
         background.extend(writers);
+        let sender = notification_sender(&config, options.sender);
         if config.run_background {
             let workers = Workers {
                 app: app.clone(),
@@ -259,7 +300,7 @@ impl Application {
                 relay_wakeup,
                 cancel: cancel.clone(),
             };
-            background.extend(workers.spawn(&config, options.sender)?);
+            background.extend(workers.spawn(&config, sender)?);
         }
         let listener = TcpListener::bind(config.bind_addr)
             .await

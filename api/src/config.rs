@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use promo_application::jobs::channel_stats::ChannelStatsSettings;
+use promo_application::jobs::notify::NotifySettings;
 
 /// Where the service finds its parts and how it presents itself.
 #[derive(Debug, Clone)]
@@ -33,6 +34,28 @@ pub struct Config {
     /// `https://promo.example.kr`), for absolute links such as the store QR
     /// code's; `None`: `http://{BIND_ADDR}` (the address actually bound).
     pub public_base_url: Option<String>,
+    /// Prize delivery: the notification gateway and the claim deadline job.
+    pub prize_delivery: PrizeDeliveryConfig,
+}
+
+/// `NOTIFY_*` and `CLAIM_DEADLINE_SWEEP_SECS`.
+#[derive(Debug, Clone)]
+pub struct PrizeDeliveryConfig {
+    /// `NOTIFY_URL` and its tuning; `None`: notifications are recorded only,
+    /// nothing leaves the system.
+    pub notify: Option<NotifySettings>,
+    /// How often unclaimed prizes past their deadline are looked for
+    /// (`CLAIM_DEADLINE_SWEEP_SECS`, default 300).
+    pub claim_deadline_sweep: Duration,
+}
+
+impl Default for PrizeDeliveryConfig {
+    fn default() -> Self {
+        Self {
+            notify: None,
+            claim_deadline_sweep: Duration::from_secs(300),
+        }
+    }
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -108,6 +131,7 @@ impl Config {
             rate_limits: RateLimits::default(),
             channel_stats: channel_stats_from_env()?,
             public_base_url: public_base_url_from_env()?,
+            prize_delivery: prize_delivery_from_env()?,
         };
         config.read_protection_settings()?;
         Ok(config)
@@ -189,9 +213,45 @@ pub fn channel_stats_from_env() -> anyhow::Result<Option<ChannelStatsSettings>> 
     Ok(Some(settings))
 }
 
+/// `NOTIFY_URL` (unset: notifications are recorded only), `NOTIFY_API_KEY`,
+/// `NOTIFY_TIMEOUT_MS` (5000), `NOTIFY_MAX_ATTEMPTS` (8), `NOTIFY_BACKOFF_MS`
+/// (1000), `NOTIFY_BACKOFF_MAX_SECS` (300), `NOTIFY_POLL_MS` (500), and
+/// `CLAIM_DEADLINE_SWEEP_SECS` (300).
+pub fn prize_delivery_from_env() -> anyhow::Result<PrizeDeliveryConfig> {
+    let sweep = env_number("CLAIM_DEADLINE_SWEEP_SECS", 300u64)?.max(1);
+    let notify = match std::env::var("NOTIFY_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(notify_settings(url.trim())?),
+        _ => None,
+    };
+    Ok(PrizeDeliveryConfig {
+        notify,
+        claim_deadline_sweep: Duration::from_secs(sweep),
+    })
+}
+
+fn notify_settings(url: &str) -> anyhow::Result<NotifySettings> {
+    // This build's HTTP client speaks plain HTTP only (docs/dependencies.md):
+    // reach an HTTPS gateway through a local TLS-terminating relay.
+    if !url.starts_with("http://") {
+        anyhow::bail!("NOTIFY_URL: must be an http:// URL (got {url:?})");
+    }
+    let defaults = NotifySettings::new(url);
+    Ok(NotifySettings {
+        api_key: std::env::var("NOTIFY_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
+        timeout: Duration::from_millis(env_number("NOTIFY_TIMEOUT_MS", 5_000u64)?.max(1)),
+        max_attempts: env_number("NOTIFY_MAX_ATTEMPTS", defaults.max_attempts)?.clamp(1, 100),
+        backoff: Duration::from_millis(env_number("NOTIFY_BACKOFF_MS", 1_000u64)?.max(1)),
+        max_backoff: Duration::from_secs(env_number("NOTIFY_BACKOFF_MAX_SECS", 300u64)?.max(1)),
+        poll: Duration::from_millis(env_number("NOTIFY_POLL_MS", 500u64)?.max(10)),
+        ..defaults
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_public_base_url;
+    use super::*;
 
     #[test]
     fn the_public_base_url_is_absolute_and_kept_without_a_trailing_slash() {
@@ -206,5 +266,15 @@ mod tests {
         for bad in ["promo.example.kr", "ftp://x", "https://", "https://x?y=1"] {
             assert!(parse_public_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_notification_gateway_is_reached_over_plain_http_only() {
+        let settings = notify_settings("http://127.0.0.1:9000/notify").unwrap();
+        assert_eq!(settings.url, "http://127.0.0.1:9000/notify");
+        assert!(settings.timeout > Duration::ZERO && settings.max_attempts >= 1);
+        let refused = notify_settings("https://gateway.example/notify").unwrap_err();
+        assert!(refused.to_string().starts_with("NOTIFY_URL"), "{refused}");
+        assert!(notify_settings("gateway:9000").is_err());
     }
 }

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use promo_application::AppError;
+use promo_domain::access::AccessError;
 use promo_domain::campaign::CampaignError;
 use promo_domain::draw::DrawError;
 use promo_domain::entrant::EntrantInputError;
@@ -48,6 +49,8 @@ pub enum ApiError {
     NoDrawYet,
     /// 404 `PART_003`: no entry matches (entry status).
     EntryNotFound,
+    /// 404 `PART_003`: the participant is not (and was not) a winner.
+    NotAWinner(String),
     /// 404 `NOT_FOUND`: no such route.
     RouteNotFound,
     /// 405 `METHOD_NOT_ALLOWED`.
@@ -75,6 +78,10 @@ pub enum ApiError {
     /// 409 `STORE_QR_NOT_PUBLISHED`: no store QR code for a campaign
     /// published without the `STORE_QR` channel.
     StoreQrNotPublished,
+    /// 409 `CLAIM_NOT_ALLOWED`: the winner's claim cannot change that way.
+    ClaimNotAllowed(String),
+    /// 410 `PII_ERASED`: the personal data asked for was erased.
+    PiiErased,
     /// 409 `CONCURRENT_UPDATE`: two writes raced; retrying is safe.
     ConcurrentUpdate,
     /// 413 `PAYLOAD_TOO_LARGE`.
@@ -122,6 +129,7 @@ impl ApiError {
             Self::CampaignNotFound => (S::NOT_FOUND, "EVENT_NOT_FOUND"),
             Self::NoDrawYet => (S::NOT_FOUND, "PART_008"),
             Self::EntryNotFound => (S::NOT_FOUND, "PART_003"),
+            Self::NotAWinner(_) => (S::NOT_FOUND, "PART_003"),
             Self::RouteNotFound => (S::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::AlreadyEntered(_) => (S::CONFLICT, "PART_001"),
@@ -135,6 +143,8 @@ impl ApiError {
             Self::NotDraft => (S::CONFLICT, "EVENT_NOT_DRAFT"),
             Self::EraseNotAllowed(_) => (S::CONFLICT, "ERASE_NOT_ALLOWED"),
             Self::StoreQrNotPublished => (S::CONFLICT, "STORE_QR_NOT_PUBLISHED"),
+            Self::ClaimNotAllowed(_) => (S::CONFLICT, "CLAIM_NOT_ALLOWED"),
+            Self::PiiErased => (S::GONE, "PII_ERASED"),
             Self::ConcurrentUpdate => (S::CONFLICT, "CONCURRENT_UPDATE"),
             Self::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "VALIDATION_ERROR"),
@@ -171,7 +181,10 @@ impl ApiError {
             | Self::AlreadyDrawn(m)
             | Self::DrawNotAllowed(m)
             | Self::DrawRulesFixed(m)
-            | Self::EraseNotAllowed(m) => m.clone(),
+            | Self::EraseNotAllowed(m)
+            | Self::NotAWinner(m)
+            | Self::ClaimNotAllowed(m) => m.clone(),
+            Self::PiiErased => "개인정보가 파기되어 더 이상 볼 수 없습니다".into(),
             Self::Unauthorized(m) => m.to_string(),
             Self::Forbidden => "이 이벤트에 대한 권한이 없습니다".into(),
             Self::CampaignNotFound => "이벤트를 찾을 수 없습니다".into(),
@@ -266,6 +279,24 @@ impl From<DrawError> for ApiError {
             DrawError::SeedCommitmentMismatch
             | DrawError::InvalidEntrantList(_)
             | DrawError::OrderingMismatch => Self::internal(message),
+            DrawError::NotDrawn => Self::NoDrawYet,
+            DrawError::NotAWinner => Self::NotAWinner(message),
+            DrawError::PrizeForfeited
+            | DrawError::PrizeAlreadyClaimed
+            | DrawError::ClaimDeadlinePassed
+            | DrawError::ClaimPeriodOpen => Self::ClaimNotAllowed(message),
+            DrawError::InvalidForfeitReason => Self::validation("reason", message),
+            DrawError::PrizesPending => Self::EraseNotAllowed(message),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::NotOwner => Self::Forbidden,
+            AccessError::PersonalDataErased => Self::PiiErased,
+            AccessError::AlreadyRecorded => Self::internal(error),
         }
     }
 }
@@ -297,6 +328,10 @@ impl From<AppError> for ApiError {
                     None => Self::validation("body", text),
                 }
             }
+            AppError::Access(e) => e.into(),
+            // Delivery records are written by the delivery job, never on a request.
+            AppError::Notification(e) => Self::internal(e),
+            AppError::PersonalDataErased => Self::PiiErased,
             AppError::Invalid { field, reason } => Self::Validation { field, reason },
             AppError::CampaignNotFound => Self::CampaignNotFound,
             AppError::NotOwner => Self::Forbidden,
@@ -334,6 +369,10 @@ mod tests {
             (ApiError::EntryNotFound, "PART_003", 404),
             (ApiError::CampaignNotFound, "EVENT_NOT_FOUND", 404),
             (ApiError::Forbidden, "FORBIDDEN", 403),
+            (ApiError::PiiErased, "PII_ERASED", 410),
+            (DrawError::NotAWinner.into(), "PART_003", 404),
+            (DrawError::NotDrawn.into(), "PART_008", 404),
+            (DrawError::PrizesPending.into(), "ERASE_NOT_ALLOWED", 409),
         ];
         for (error, code, status) in cases {
             let (s, c): (StatusCode, &str) = ApiError::status_and_code(&error);

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    analytics, campaigns, draws, health, participants, participations, personal_data, self_check,
-    store_qr,
+    analytics, campaigns, draws, health, participants, participations, personal_data, prizes,
+    self_check, store_qr,
 };
 
 #[derive(OpenApi)]
@@ -18,7 +18,9 @@ use crate::routes::{
         participations::participate,
         analytics::record_costs, analytics::dashboard,
         participants::list, participants::export::export_csv,
-        draws::draw_winners, draws::winners, draws::show_draw, draws::entrant_list,
+        draws::draw_winners, draws::show_draw, draws::entrant_list,
+        prizes::winners, prizes::claim, prizes::forfeit, prizes::contacts::contacts,
+        prizes::contacts::access_log,
         personal_data::erase,
         store_qr::store_qr, self_check::entry_status, self_check::public_winners,
         health::health, health::ready, health::metrics,

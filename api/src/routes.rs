@@ -10,3 +10,4 @@ pub mod participations;
 pub mod personal_data;
 pub mod self_check;
 pub mod store_qr;
+pub mod prizes;

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, Query};
 use postgres_es::PostgresCqrs;
+use promo_domain::access::{AccessError, PersonalDataAccess, RecordAccess};
 use promo_domain::campaign::{Campaign, CampaignCommand, CampaignError};
 use promo_domain::draw::{Draw, DrawCommand, DrawError};
+use promo_domain::notification::{NotificationDelivery, NotificationError, RecordAttempt};
 use promo_domain::participation::RegisterParticipant;
 use promo_domain::performance::{CampaignPerformance, PerformanceCommand, PerformanceError};
 use promo_eventstore::group_commit::{RegistrationBatcher, RegistrationError};
@@ -41,6 +43,8 @@ pub struct CommandService {
     campaigns: PostgresCqrs<Campaign>,
     draws: PostgresCqrs<Draw>,
     performance: PostgresCqrs<CampaignPerformance>,
+    access: PostgresCqrs<PersonalDataAccess>,
+    notifications: PostgresCqrs<NotificationDelivery>,
     registrations: RegistrationBatcher,
 }
 
@@ -67,6 +71,8 @@ impl CommandService {
             campaigns: framework(pool, metrics, relay_wakeup),
             draws: framework(pool, metrics, relay_wakeup),
             performance: framework(pool, metrics, relay_wakeup),
+            access: framework(pool, metrics, relay_wakeup),
+            notifications: framework(pool, metrics, relay_wakeup),
             registrations,
         }
     }
@@ -97,6 +103,23 @@ impl CommandService {
         self.performance
             .execute(&campaign_id.to_string(), command)
             .await
+    }
+
+    /// Records a look at unmasked personal data (aggregate id = access id).
+    pub async fn access(&self, command: RecordAccess) -> Result<(), AggregateError<AccessError>> {
+        self.access
+            .execute(&command.access_id.to_string(), command)
+            .await
+    }
+
+    /// Records a delivery attempt's outcome (aggregate id =
+    /// [`promo_domain::notification::delivery_id`]).
+    pub async fn notification(
+        &self,
+        delivery_id: &str,
+        command: RecordAttempt,
+    ) -> Result<(), AggregateError<NotificationError>> {
+        self.notifications.execute(delivery_id, command).await
     }
 
     /// Group-committed; answers the entry number assigned at commit.

@@ -3,9 +3,11 @@
 //! the one mapping to HTTP); the rest says whether retrying may help.
 
 use cqrs_es::AggregateError;
+use promo_domain::access::AccessError;
 use promo_domain::campaign::CampaignError;
 use promo_domain::draw::DrawError;
 use promo_domain::entrant::EntrantInputError;
+use promo_domain::notification::NotificationError;
 use promo_domain::participation::ParticipationError;
 use promo_domain::performance::PerformanceError;
 
@@ -21,6 +23,13 @@ pub enum AppError {
     Draw(#[from] DrawError),
     #[error(transparent)]
     Performance(#[from] PerformanceError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Notification(#[from] NotificationError),
+    /// The campaign's personal data was erased: nothing unmasked is left to show.
+    #[error("personal data erased")]
+    PersonalDataErased,
     /// Input that breaks no domain rule but cannot be used; names the field.
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },

@@ -7,7 +7,9 @@
 
 pub mod campaign_cache;
 pub mod campaigns;
+pub mod claims;
 pub mod commands;
+pub mod contacts;
 pub mod context;
 pub mod draws;
 pub mod error;

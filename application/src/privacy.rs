@@ -9,9 +9,18 @@
 //! again when it applies the event, so a crash between (1) and (2) still ends
 //! with the key gone. Sealed copies in the event store and on JetStream stay
 //! sealed forever.
+//!
+//! Erasure waits for the prizes: while a winner is `PENDING` and their claim
+//! deadline has not passed, the winner could not be reached any more, so it
+//! is refused ([`promo_domain::draw::claims::ensure_erasable`]) unless the
+//! owner forces it. The rule reads the draw aggregate, which the campaign
+//! aggregate cannot see; a claim recorded between the check and the erasure
+//! only makes the erasure stricter than needed.
 
 use chrono::{DateTime, Utc};
 use promo_domain::campaign::{CampaignCommand, Eraser};
+use promo_domain::draw::claims::ensure_erasable;
+use promo_domain::draw::Draw;
 use uuid::Uuid;
 
 use crate::campaigns;
@@ -19,20 +28,35 @@ use crate::context::App;
 use crate::error::{AppError, AppResult};
 
 /// The owner erases their campaign's personal data; returns when the
-/// erasure was first recorded.
-pub async fn erase_as_owner(app: &App, owner: &str, campaign_id: Uuid) -> AppResult<DateTime<Utc>> {
+/// erasure was first recorded. `force` erases even while winners may still
+/// claim their prizes.
+pub async fn erase_as_owner(
+    app: &App,
+    owner: &str,
+    campaign_id: Uuid,
+    force: bool,
+) -> AppResult<DateTime<Utc>> {
     campaigns::owned(app, campaign_id, owner).await?;
-    erase(app, campaign_id, Eraser::Owner(owner.to_string())).await
+    erase(app, campaign_id, Eraser::Owner(owner.to_string()), force).await
 }
 
 /// Records the erasure (unless already recorded) and destroys the key.
 #[tracing::instrument(skip_all, fields(%campaign_id))]
-pub async fn erase(app: &App, campaign_id: Uuid, requested_by: Eraser) -> AppResult<DateTime<Utc>> {
+pub async fn erase(
+    app: &App,
+    campaign_id: Uuid,
+    requested_by: Eraser,
+    force: bool,
+) -> AppResult<DateTime<Utc>> {
     let campaign = campaigns::load(app, campaign_id).await?;
     let erased_at = match campaign.personal_data_erased_at {
         Some(at) => at,
         None => {
             let now = app.now();
+            if let (false, Some(details)) = (force, &campaign.details) {
+                let draw: Draw = app.load(&campaign_id.to_string()).await?;
+                ensure_erasable(&draw, details.announcement_at, now)?;
+            }
             app.commands
                 .campaign(
                     campaign_id,

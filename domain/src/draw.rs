@@ -17,7 +17,12 @@
 //! "Exactly once" holds under concurrency because the event store's primary key
 //! (`Draw`, campaign id, sequence 1) admits a single `WinnersDrawn`; the loser of
 //! a race gets a conflict, which the API reports like [`DrawError::AlreadyDrawn`].
+//!
+//! After the draw the same aggregate records what becomes of each prize:
+//! claims, forfeits and substitution from the published alternates
+//! ([`claims`]).
 
+pub mod claims;
 mod commands;
 mod events;
 mod rules;
@@ -70,12 +75,42 @@ pub enum DrawError {
     /// happen for a list built by [`canonical_list`]).
     #[error("the draw ordering does not line up with the entrant list")]
     OrderingMismatch,
+    /// A claim or forfeit before the draw (404 `PART_008`).
+    #[error("아직 당첨자 추첨이 진행되지 않았습니다")]
+    NotDrawn,
+    /// The participant holds no prize and never did (404 `PART_003`).
+    #[error("당첨자 중에 해당 참여자가 없습니다")]
+    NotAWinner,
+    /// Claiming a prize the winner already lost (409 `CLAIM_NOT_ALLOWED`).
+    #[error("당첨이 취소된 참여자입니다")]
+    PrizeForfeited,
+    /// Forfeiting a prize the winner already received (409 `CLAIM_NOT_ALLOWED`).
+    #[error("이미 경품을 수령한 당첨자입니다")]
+    PrizeAlreadyClaimed,
+    /// Claiming after the winner's claim deadline (409 `CLAIM_NOT_ALLOWED`).
+    #[error("경품 수령 기한이 지났습니다")]
+    ClaimDeadlinePassed,
+    /// The deadline job forfeiting a winner whose deadline has not passed
+    /// (409 `CLAIM_NOT_ALLOWED`; the job skips them).
+    #[error("경품 수령 기한이 아직 지나지 않았습니다")]
+    ClaimPeriodOpen,
+    /// An owner's forfeit without a reason, or with one over 200 characters
+    /// (400 `VALIDATION_ERROR` naming `reason`).
+    #[error("당첨 취소 사유를 1자 이상 200자 이하로 입력해 주세요")]
+    InvalidForfeitReason,
+    /// Erasing personal data while a winner may still claim (409
+    /// `ERASE_NOT_ALLOWED`, unless forced).
+    #[error("경품 수령 기한이 지나지 않은 당첨자가 있어 개인정보를 파기할 수 없습니다")]
+    PrizesPending,
 }
 
-/// Current state, rebuilt from events: the recorded draw, if any.
+/// Current state, rebuilt from events: the recorded draw, if any, and
+/// what became of its prizes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draw {
     pub record: Option<DrawRecord>,
+    #[serde(default)]
+    pub claims: claims::Claims,
 }
 
 impl Draw {
@@ -102,13 +137,24 @@ impl Aggregate for Draw {
                 let event = rules::decide(self, *run)?;
                 sink.write(event, self).await;
             }
+            DrawCommand::ClaimPrize(claim) => {
+                for event in claims::decide_claim(self, claim)? {
+                    sink.write(event, self).await;
+                }
+            }
+            DrawCommand::ForfeitPrize(forfeit) => {
+                for event in claims::decide_forfeit(self, *forfeit)? {
+                    sink.write(event, self).await;
+                }
+            }
         }
         Ok(())
     }
 
     fn apply(&mut self, event: Self::Event) {
-        match event {
-            DrawEvent::WinnersDrawn(record) => self.record = Some(*record),
+        self.claims.apply(&event);
+        if let DrawEvent::WinnersDrawn(record) = event {
+            self.record = Some(*record);
         }
     }
 }

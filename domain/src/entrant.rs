@@ -74,6 +74,20 @@ impl PhoneNumber {
     pub fn last4(&self) -> &str {
         &self.0[self.0.len() - 4..]
     }
+
+    /// `010-1234-5678` (a 10-digit legacy number: `011-123-4567`): the full
+    /// number as a person reads it, for the owner delivering a prize.
+    pub fn formatted(&self) -> String {
+        let (prefix, rest) = self.0.split_at(3);
+        let (middle, last) = rest.split_at(rest.len() - 4);
+        format!("{prefix}-{middle}-{last}")
+    }
+
+    /// E.164, `+821012345678`: the national number without its trunk zero,
+    /// after the country code, for the notification gateway.
+    pub fn e164(&self) -> String {
+        format!("+82{}", &self.0[1..])
+    }
 }
 
 fn is_korean_mobile(digits: &str) -> bool {
@@ -176,6 +190,16 @@ mod tests {
         );
         assert_eq!(EntrantName::parse("김철수").unwrap().masked(), "김**");
         assert_eq!(EntrantName::parse("Kim").unwrap().masked(), "K**");
+    }
+
+    #[test]
+    fn shows_the_full_number_to_the_owner_and_in_e164_to_the_gateway() {
+        let phone = PhoneNumber::parse("+82 10-1234-5678").unwrap();
+        assert_eq!(phone.formatted(), "010-1234-5678");
+        assert_eq!(phone.e164(), "+821012345678");
+        let legacy = PhoneNumber::parse("011-123-4567").unwrap();
+        assert_eq!(legacy.formatted(), "011-123-4567");
+        assert_eq!(legacy.e164(), "+82111234567");
     }
 
     #[test]

@@ -13,8 +13,10 @@
 pub mod sql;
 
 use cqrs_es::Aggregate;
+use promo_domain::access::{AccessEvent, PersonalDataAccess};
 use promo_domain::campaign::{Campaign, CampaignEvent};
 use promo_domain::draw::{Draw, DrawEvent};
+use promo_domain::notification::{NotificationDelivery, NotificationEvent};
 use promo_domain::participation::{Participation, ParticipationEvent};
 use promo_domain::performance::{CampaignPerformance, PerformanceEvent};
 
@@ -27,6 +29,10 @@ pub enum DomainEvent {
     Participation(ParticipationEvent),
     Draw(DrawEvent),
     Performance(PerformanceEvent),
+    /// A look at unmasked personal data (the access log).
+    Access(AccessEvent),
+    /// The outcome of an attempt to deliver a notification.
+    Notification(NotificationEvent),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,11 +59,17 @@ pub const CURRENT_VERSION: &str = "1";
 /// defaults make them `DrawTerms::Legacy` / rules `None`), so both are read
 /// by the same arm below. A shape change that serde cannot absorb gets an
 /// explicit upcasting arm in [`decode`].
+///
+/// The prize delivery events (claims and substitution on `Draw`, the
+/// access log, notification delivery) exist at version 1 only.
 pub fn known_version(aggregate_type: &str, event_type: &str, version: &str) -> bool {
     match (aggregate_type, event_type) {
         ("Campaign", "CampaignPublished") | ("Draw", "WinnersDrawn") => {
             version == "1" || version == "2"
         }
+        ("Draw", "PrizeClaimed" | "PrizeForfeited" | "AlternatePromoted" | "PrizeUnawarded")
+        | ("PersonalDataAccess", "PersonalDataAccessed")
+        | ("Notification", "NotificationSent" | "NotificationFailed") => version == "1",
         _ => version == CURRENT_VERSION,
     }
 }
@@ -94,6 +106,12 @@ pub fn decode(
         t if t == CampaignPerformance::TYPE => {
             DomainEvent::Performance(serde_json::from_str(payload).map_err(malformed)?)
         }
+        t if t == PersonalDataAccess::TYPE => {
+            DomainEvent::Access(serde_json::from_str(payload).map_err(malformed)?)
+        }
+        t if t == NotificationDelivery::TYPE => {
+            DomainEvent::Notification(serde_json::from_str(payload).map_err(malformed)?)
+        }
         other => return Err(DecodeError::UnknownAggregate(other.to_string())),
     })
 }
@@ -119,6 +137,8 @@ decoded!(Campaign, CampaignEvent);
 decoded!(Participation, ParticipationEvent);
 decoded!(Draw, DrawEvent);
 decoded!(Performance, PerformanceEvent);
+decoded!(Access, AccessEvent);
+decoded!(Notification, NotificationEvent);
 
 impl StoredEvent {
     /// This event, typed.
@@ -183,6 +203,122 @@ mod tests {
     fn an_unknown_aggregate_is_refused() {
         let error = decode("Nope", "X", CURRENT_VERSION, "{}").unwrap_err();
         assert!(matches!(error, DecodeError::UnknownAggregate(_)));
+    }
+
+    /// Each prize delivery event, as cqrs-es stores it (type, version and
+    /// payload from the domain), is known and decodes back to itself. Long
+    /// because it lists one sample of every new event in one table, so the
+    /// next one is added here, beside the others.
+    #[test]
+    fn the_prize_delivery_events_decode_at_their_versions() {
+        use chrono::{TimeZone, Utc};
+        use cqrs_es::DomainEvent as _;
+        use promo_domain::access::AccessAction;
+        use promo_domain::draw::claims::{
+            AlternatePromoted, ForfeitCause, PrizeClaimed, PrizeForfeited, PrizeUnawarded,
+        };
+        use promo_domain::notification::NotificationKind;
+        use uuid::Uuid;
+
+        let at = Utc.with_ymd_and_hms(2025, 11, 2, 0, 0, 0).unwrap();
+        let (campaign_id, participant_id) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let draws = [
+            DrawEvent::PrizeClaimed(PrizeClaimed {
+                campaign_id,
+                participant_id,
+                rank: 1,
+                claimed_by: "owner".into(),
+                claimed_at: at,
+            }),
+            DrawEvent::PrizeForfeited(PrizeForfeited {
+                campaign_id,
+                participant_id,
+                rank: 1,
+                cause: ForfeitCause::OwnerDecision,
+                reason: "연락 두절".into(),
+                forfeited_by: "owner".into(),
+                forfeited_at: at,
+            }),
+            DrawEvent::AlternatePromoted(AlternatePromoted {
+                campaign_id,
+                rank: 1,
+                participant_id,
+                pid: "ab".repeat(32),
+                entry_number: "EVT1-20251101-001".into(),
+                alternate_rank: 4,
+                claim_deadline: at,
+                promoted_at: at,
+            }),
+            DrawEvent::PrizeUnawarded(PrizeUnawarded {
+                campaign_id,
+                rank: 1,
+                unawarded_at: at,
+            }),
+        ];
+        let mut stored: Vec<(&str, DomainEvent, String, String, String)> = draws
+            .into_iter()
+            .map(|e| {
+                let json = serde_json::to_string(&e).unwrap();
+                (
+                    Draw::TYPE,
+                    DomainEvent::Draw(e.clone()),
+                    e.event_type(),
+                    e.event_version(),
+                    json,
+                )
+            })
+            .collect();
+        let access = AccessEvent::PersonalDataAccessed {
+            access_id: Uuid::from_u128(3),
+            campaign_id,
+            accessed_by: "owner".into(),
+            action: AccessAction::WinnerContacts,
+            participant_ids: vec![participant_id],
+            accessed_at: at,
+        };
+        stored.push((
+            PersonalDataAccess::TYPE,
+            DomainEvent::Access(access.clone()),
+            access.event_type(),
+            access.event_version(),
+            serde_json::to_string(&access).unwrap(),
+        ));
+        for notification in [
+            NotificationEvent::NotificationSent {
+                campaign_id,
+                participant_id,
+                kind: NotificationKind::Winner,
+                attempt: 2,
+                http_status: 202,
+                sent_at: at,
+            },
+            NotificationEvent::NotificationFailed {
+                campaign_id,
+                participant_id,
+                kind: NotificationKind::EntryConfirmed,
+                attempt: 1,
+                reason: "timeout".into(),
+                is_final: false,
+                failed_at: at,
+            },
+        ] {
+            stored.push((
+                NotificationDelivery::TYPE,
+                DomainEvent::Notification(notification.clone()),
+                notification.event_type(),
+                notification.event_version(),
+                serde_json::to_string(&notification).unwrap(),
+            ));
+        }
+        for (aggregate, expected, event_type, version, payload) in stored {
+            assert!(
+                known_version(aggregate, &event_type, &version),
+                "{event_type}"
+            );
+            assert!(!known_version(aggregate, &event_type, "2"), "{event_type}");
+            let decoded = decode(aggregate, &event_type, &version, &payload).unwrap();
+            assert_eq!(decoded, expected);
+        }
     }
 
     #[test]

@@ -135,6 +135,7 @@ impl Projection for AnalyticsProjection {
             }
             DomainEvent::Performance(_) => self.performance(tx, event).await,
             DomainEvent::Draw(_) => self.winners_drawn(tx, event).await,
+            DomainEvent::Access(_) | DomainEvent::Notification(_) => Ok(()),
         }
     }
 }

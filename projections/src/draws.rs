@@ -18,7 +18,7 @@ pub const NAME: &str = "draws";
 
 pub struct DrawsProjection;
 
-/// The recorded draw of a `Draw` event; `None` for any other event.
+/// The recorded draw of a `WinnersDrawn` event; `None` for any other event.
 pub fn recorded_draw(event: &StoredEvent) -> Result<Option<DrawRecord>, ProjectionError> {
     if event.aggregate_type != Draw::TYPE {
         return Ok(None);
@@ -26,6 +26,8 @@ pub fn recorded_draw(event: &StoredEvent) -> Result<Option<DrawRecord>, Projecti
     let decoded: DrawEvent = crate::projector::decode(event)?;
     match decoded {
         DrawEvent::WinnersDrawn(record) => Ok(Some(*record)),
+        // Claims and substitution: the prizes read model's.
+        _ => Ok(None),
     }
 }
 

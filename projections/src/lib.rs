@@ -5,10 +5,12 @@
 //! rebuilt from the event store beside the live one (`replay`).
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod analytics;
 pub mod campaigns;
 pub mod draws;
 pub mod notifications;
 pub mod participants;
+pub mod prizes;
 pub mod projector;
 pub mod replay;

@@ -5,28 +5,31 @@
 //!
 //! The default [`RecordingSender`] records each notification in the
 //! `notifications` table (unique per campaign, participant and kind) where it
-//! can be inspected. A real gateway sender would be fed from that table as an
-//! outbox, keeping the same once-only key.
+//! can be inspected. With a gateway configured (`NOTIFY_URL`),
+//! [`outbox::OutboxSender`] records them as the delivery job's outbox,
+//! keeping the same once-only key, and this projector writes each
+//! recorded delivery outcome back onto the row (see [`outbox`]). Promoted
+//! alternates get their `WINNER` notice like drawn winners.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use promo_domain::campaign::CampaignEvent;
-use promo_domain::draw::DrawRecord;
 use promo_domain::participation::ParticipationEvent;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::participants::masked_personal_data;
 use crate::projector::{segments, Projection, ProjectionError, Segment};
-use promo_domain::draw::DrawEvent;
+use promo_domain::draw::{DrawEvent, DrawnEntrant};
 use promo_eventstore::codec::DomainEvent;
 use promo_eventstore::secrets::SecretStore;
 use promo_eventstore::store::StoredEvent;
 
 pub const NAME: &str = "notifications";
 
+pub mod outbox;
 mod sender;
 pub use sender::{
     confirmation_message, winner_message, Notification, NotificationKind, NotificationSender,
@@ -41,16 +44,18 @@ pub struct NotificationsProjection {
 /// Shown when the notifications projector never saw the winner's entry.
 pub const UNKNOWN_RECIPIENT: &str = "(알 수 없음)";
 
-/// One `WINNER` notification per winner of the draw, worded from this
-/// projector's own tables; the sender's unique key keeps it once-only.
+/// One `WINNER` notification per winner (drawn, or an alternate promoted
+/// later), worded from this projector's own tables; the sender's unique key
+/// keeps it once-only.
 async fn notify_winners(
     sender: &dyn NotificationSender,
     tx: &mut PgConnection,
-    draw: &DrawRecord,
+    campaign_id: Uuid,
+    winners: &[DrawnEntrant],
 ) -> Result<(), ProjectionError> {
     let campaign =
         sqlx::query("SELECT store_name, title FROM notification_campaigns WHERE campaign_id = $1")
-            .bind(draw.campaign_id)
+            .bind(campaign_id)
             .fetch_optional(&mut *tx)
             .await?;
     let (store_name, title) = match campaign {
@@ -61,18 +66,18 @@ async fn notify_winners(
         ),
         None => (String::new(), String::new()),
     };
-    let ids: Vec<Uuid> = draw.winners.iter().map(|w| w.participant_id).collect();
+    let ids: Vec<Uuid> = winners.iter().map(|w| w.participant_id).collect();
     let recipients: HashMap<Uuid, String> = sqlx::query_as::<_, (Uuid, String)>(
         "SELECT participant_id, recipient_masked FROM notification_participants \
          WHERE campaign_id = $1 AND participant_id = ANY($2)",
     )
-    .bind(draw.campaign_id)
+    .bind(campaign_id)
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
-    for winner in &draw.winners {
+    for winner in winners {
         let recipient = match recipients.get(&winner.participant_id) {
             Some(recipient) => recipient.clone(),
             None => {
@@ -82,7 +87,7 @@ async fn notify_winners(
             }
         };
         let notification = Notification {
-            campaign_id: draw.campaign_id,
+            campaign_id,
             participant_id: winner.participant_id,
             kind: NotificationKind::Winner,
             recipient,
@@ -195,9 +200,20 @@ impl Projection for NotificationsProjection {
                 self.apply_batch(tx, std::slice::from_ref(event)).await?
             }
             DomainEvent::Draw(DrawEvent::WinnersDrawn(draw)) => {
-                notify_winners(self.sender.as_ref(), tx, &draw).await?;
+                notify_winners(self.sender.as_ref(), tx, draw.campaign_id, &draw.winners).await?;
             }
-            DomainEvent::Performance(_) => {}
+            DomainEvent::Draw(DrawEvent::AlternatePromoted(promoted)) => {
+                let winner = DrawnEntrant {
+                    rank: promoted.rank,
+                    participant_id: promoted.participant_id,
+                    pid: promoted.pid,
+                    entry_number: promoted.entry_number,
+                };
+                notify_winners(self.sender.as_ref(), tx, promoted.campaign_id, &[winner]).await?;
+            }
+            DomainEvent::Draw(_) => {}
+            DomainEvent::Notification(outcome) => outbox::apply_outcome(tx, &outcome).await?,
+            DomainEvent::Performance(_) | DomainEvent::Access(_) => {}
         }
         Ok(())
     }

@@ -150,6 +150,9 @@ impl ParticipantsProjection {
         if let Some(draw) = crate::draws::recorded_draw(event)? {
             return crate::draws::mark_winners(tx, &draw).await;
         }
+        if crate::prizes::mark_promotions(tx, event).await? {
+            return Ok(());
+        }
         if event.is_campaign_event() {
             return apply_erasure(tx, &self.secrets, event).await;
         }

@@ -299,8 +299,9 @@ async fn personal_data_is_erased_automatically_after_the_retention_period() {
     config.pii_retention_sweep = Duration::from_millis(100);
     let app = TestApp::spawn_with(&env, config, options).await;
 
-    // Announced one day after it ends (TestApp's campaigns), so due for
-    // erasure two days after it ends.
+    // Announced one day after it ends (TestApp's campaigns), claims close 7
+    // days (the default claim period) after that, so due for erasure nine
+    // days after it ends.
     let now = Utc::now();
     let expiring = app
         .campaign_with_period(
@@ -330,8 +331,8 @@ async fn personal_data_is_erased_automatically_after_the_retention_period() {
         "not due yet"
     );
 
-    // Three days later: the first campaign is past announcement + 1 day.
-    offset.store(3 * 24 * 3600, Ordering::SeqCst);
+    // Ten days later: the first campaign is past its claim deadline + 1 day.
+    offset.store(10 * 24 * 3600, Ordering::SeqCst);
     let pool = app.pool.clone();
     eventually(
         SETTLE,

@@ -31,7 +31,6 @@ pub use record::{DrawLogResponse, PublishedWinner};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/events/{event_id}/draw-winners", post(draw_winners))
-        .route("/api/v1/events/{event_id}/winners", get(winners))
         .route("/api/v1/events/{event_id}/draw", get(show_draw))
         .route("/api/v1/events/{event_id}/draw/entrants", get(entrant_list))
 }
@@ -210,63 +209,8 @@ fn drawn_participant(entrant: &DrawnEntrant, masked: &HashMap<Uuid, Masked>) -> 
     }
 }
 
-// ---------------------------------------------------------------------------
-// GET /api/v1/events/{eventId}/winners
-// ---------------------------------------------------------------------------
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WinnerItem {
-    pub rank: u32,
-    pub participant_id: Uuid,
-    pub entry_number: String,
-    /// Masked, e.g. 김**.
-    pub name: String,
-    /// Masked, e.g. 010-****-1234.
-    pub phone_number: String,
-    pub won_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WinnersResponse {
-    /// Rank 1 first.
-    pub winners: Vec<WinnerItem>,
-}
-
-/// The campaign's winners, rank 1 first, masked (owner only).
-#[utoipa::path(get, path = "/api/v1/events/{eventId}/winners", tag = "draws",
-    params(("eventId" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = WinnersResponse), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "EVENT_NOT_FOUND, PART_008 no draw yet")))]
-pub async fn winners(
-    State(state): State<AppState>,
-    Owner(owner): Owner,
-    CampaignId(campaign_id): CampaignId,
-) -> Result<Json<WinnersResponse>, ApiError> {
-    campaigns::owned(&state.app, campaign_id, &owner).await?;
-    let record = draws::require_record(&state.app, campaign_id).await?;
-    let ids: Vec<Uuid> = record.winners.iter().map(|w| w.participant_id).collect();
-    let masked = draws::masked_entrants(&state.app, campaign_id, &ids).await?;
-    Ok(Json(WinnersResponse {
-        winners: record
-            .winners
-            .iter()
-            .map(|w| {
-                let p = drawn_participant(w, &masked);
-                WinnerItem {
-                    rank: p.rank,
-                    participant_id: p.participant_id,
-                    entry_number: p.entry_number,
-                    name: p.name,
-                    phone_number: p.phone_number,
-                    won_at: record.drawn_at,
-                }
-            })
-            .collect(),
-    }))
-}
+// GET /api/v1/events/{eventId}/winners: see `routes::prizes` (the prizes
+// with their claims).
 
 // ---------------------------------------------------------------------------
 // GET /api/v1/events/{eventId}/draw and /draw/entrants (public)

@@ -1,7 +1,9 @@
 //! The retention job: crypto-shreds the personal data of every campaign
-//! whose announcement was more than `PII_RETENTION_DAYS` (default 90) ago,
-//! through the same use case as the owner's request, so it is idempotent and
-//! safe to run in several processes at once (the aggregate records one
+//! whose claims closed more than `PII_RETENTION_DAYS` (default 90) ago
+//! (the claim deadline, `announcementAt + claimDays`, or a promoted
+//! alternate's later one: winners must stay reachable until then), through
+//! the same use case as the owner's request, unforced, so it is idempotent
+//! and safe to run in several processes at once (the aggregate records one
 //! erasure).
 
 use std::sync::Arc;
@@ -39,7 +41,7 @@ pub async fn run(
 
 /// Erases the personal data of campaigns past retention; returns how many.
 pub async fn sweep(app: &App, retention: Duration) -> AppResult<usize> {
-    let due = promo_projections::campaigns::queries::due_for_erasure(
+    let due = promo_projections::prizes::queries::due_for_erasure(
         &app.pool,
         retention,
         app.now(),
@@ -48,7 +50,7 @@ pub async fn sweep(app: &App, retention: Duration) -> AppResult<usize> {
     .await?;
     let mut erased = 0;
     for campaign_id in due {
-        match privacy::erase(app, campaign_id, Eraser::RetentionPolicy).await {
+        match privacy::erase(app, campaign_id, Eraser::RetentionPolicy, false).await {
             Ok(_) => erased += 1,
             Err(error) => tracing::warn!(%campaign_id, %error, "retention: erasure failed"),
         }

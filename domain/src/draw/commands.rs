@@ -77,4 +77,8 @@ pub struct RunDraw {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DrawCommand {
     RunDraw(Box<RunDraw>),
+    /// A current winner received the prize (see [`super::claims`]).
+    ClaimPrize(super::claims::ClaimPrize),
+    /// A current winner loses the prize; the next alternate takes it.
+    ForfeitPrize(Box<super::claims::ForfeitPrize>),
 }

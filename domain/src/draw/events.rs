@@ -1,11 +1,13 @@
-//! The draw's one event. `event_type()` never changes; a changed shape bumps
-//! `event_version()` and gets an upcaster.
+//! The draw's events: `WinnersDrawn` (the published record), then the prize
+//! delivery events of [`super::claims`]. `event_type()` never changes; a
+//! changed shape bumps `event_version()` and gets an upcaster.
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::claims::{AlternatePromoted, PrizeClaimed, PrizeForfeited, PrizeUnawarded};
 use crate::draw_protocol::{Algorithm, PublishedDraw};
 
 /// A ranked entrant of the draw. Pseudonymous: no name, no phone.
@@ -96,23 +98,32 @@ impl DrawRecord {
 pub enum DrawEvent {
     /// SPEC's draw log and winners (추첨 로그, 당첨자 정보): the draw happened, once.
     WinnersDrawn(Box<DrawRecord>),
+    PrizeClaimed(PrizeClaimed),
+    PrizeForfeited(PrizeForfeited),
+    AlternatePromoted(AlternatePromoted),
+    PrizeUnawarded(PrizeUnawarded),
 }
 
 impl DomainEvent for DrawEvent {
     fn event_type(&self) -> String {
         match self {
             DrawEvent::WinnersDrawn(_) => "WinnersDrawn",
+            DrawEvent::PrizeClaimed(_) => "PrizeClaimed",
+            DrawEvent::PrizeForfeited(_) => "PrizeForfeited",
+            DrawEvent::AlternatePromoted(_) => "AlternatePromoted",
+            DrawEvent::PrizeUnawarded(_) => "PrizeUnawarded",
         }
         .to_string()
     }
 
     /// "2" for a `draw/v2` record (it carries the rules), "1" for the shape
     /// written before; both decode into [`DrawRecord`], the v1 shape with the
-    /// v2 fields absent, so no upcaster is needed.
+    /// v2 fields absent, so no upcaster is needed. The prize delivery events
+    /// are at version 1.
     fn event_version(&self) -> String {
         match self {
             DrawEvent::WinnersDrawn(record) if record.rules.is_some() => "2",
-            DrawEvent::WinnersDrawn(_) => "1",
+            _ => "1",
         }
         .to_string()
     }

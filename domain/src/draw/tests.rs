@@ -358,6 +358,7 @@ fn alternates_kept_is_one_per_winner_and_at_least_ten() {
 fn ensure_may_draw_checks_owner_then_once_then_ended() {
     let done = Draw {
         record: Some(drawn(run_draw(5, false))),
+        ..Draw::default()
     };
     let running = facts(CampaignStatus::Active);
     let before_end = ends_at() - Duration::minutes(1);

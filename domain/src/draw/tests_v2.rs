@@ -350,6 +350,7 @@ mod properties {
                 }
                 Err(DrawError::RulesFixed) => prop_assert!(contradicts),
                 Err(other) => prop_assert!(false, "unexpected refusal {other:?}"),
+                Ok(other) => prop_assert!(false, "not a draw: {other:?}"),
             }
         }
     }

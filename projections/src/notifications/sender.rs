@@ -1,7 +1,9 @@
 //! The notification port: what a notification is, the [`NotificationSender`]
 //! a production gateway implements, and the default [`RecordingSender`],
 //! which records each notification once (unique per campaign, participant
-//! and kind) so it can be inspected; and how messages are worded.
+//! and kind) so it can be inspected; and how messages are worded. With a
+//! gateway configured, [`super::outbox::OutboxSender`] records them for the
+//! delivery job instead.
 
 use chrono::{DateTime, Utc};
 use promo_domain::entry_number::kst;
@@ -21,6 +23,33 @@ impl NotificationKind {
         match self {
             NotificationKind::EntryConfirmation => "ENTRY_CONFIRMATION",
             NotificationKind::Winner => "WINNER",
+        }
+    }
+
+    /// The kind as stored in `notifications.kind`.
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored {
+            "ENTRY_CONFIRMATION" => Some(NotificationKind::EntryConfirmation),
+            "WINNER" => Some(NotificationKind::Winner),
+            _ => None,
+        }
+    }
+
+    /// The kind as the gateway and the delivery record name it.
+    pub fn delivery_kind(self) -> promo_domain::notification::NotificationKind {
+        use promo_domain::notification::NotificationKind as Delivery;
+        match self {
+            NotificationKind::EntryConfirmation => Delivery::EntryConfirmed,
+            NotificationKind::Winner => Delivery::Winner,
+        }
+    }
+
+    /// Back from the delivery record's kind.
+    pub fn of_delivery(kind: promo_domain::notification::NotificationKind) -> Self {
+        use promo_domain::notification::NotificationKind as Delivery;
+        match kind {
+            Delivery::EntryConfirmed => NotificationKind::EntryConfirmation,
+            Delivery::Winner => NotificationKind::Winner,
         }
     }
 }
@@ -72,48 +101,73 @@ impl NotificationSender for RecordingSender {
         tx: &mut PgConnection,
         notifications: &[Notification],
     ) -> Result<(), ProjectionError> {
-        if notifications.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO notifications (campaign_id, participant_id, kind, recipient, message) \
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
-             ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.campaign_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.participant_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.kind.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.recipient.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            notifications
-                .iter()
-                .map(|n| n.message.clone())
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
+        record(tx, notifications, Recorded::Only).await
     }
+}
+
+/// How a notification is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Recorded {
+    /// Kept for inspection only: `RECORDED`, nothing to dispatch.
+    Only,
+    /// In the outbox: `PENDING`, for the delivery job to send.
+    ForDelivery,
+}
+
+/// Records notifications once per (campaign, participant, kind).
+pub(super) async fn record(
+    tx: &mut PgConnection,
+    notifications: &[Notification],
+    how: Recorded,
+) -> Result<(), ProjectionError> {
+    if notifications.is_empty() {
+        return Ok(());
+    }
+    let (status, dispatched) = match how {
+        Recorded::Only => ("RECORDED", true),
+        Recorded::ForDelivery => ("PENDING", false),
+    };
+    sqlx::query(
+        "INSERT INTO notifications (campaign_id, participant_id, kind, recipient, message, \
+         delivery_status, dispatched) \
+         SELECT n.*, $6, $7 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) AS n \
+         ON CONFLICT (campaign_id, participant_id, kind) DO NOTHING",
+    )
+    .bind(
+        notifications
+            .iter()
+            .map(|n| n.campaign_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        notifications
+            .iter()
+            .map(|n| n.participant_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        notifications
+            .iter()
+            .map(|n| n.kind.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        notifications
+            .iter()
+            .map(|n| n.recipient.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        notifications
+            .iter()
+            .map(|n| n.message.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(status)
+    .bind(dispatched)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 pub fn confirmation_message(
