@@ -90,6 +90,7 @@ impl TestEnv {
             pii_retention_sweep: promo_api::config::DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: promo_api::config::RateLimits::default(),
             channel_stats: None,
+            public_base_url: None,
         }
     }
 

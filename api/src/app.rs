@@ -259,15 +259,20 @@ impl Application {
             };
             background.extend(workers.spawn(&config, options.sender)?);
         }
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let public_base_url = match &config.public_base_url {
+            Some(url) => url.clone(),
+            None => crate::config::default_public_base_url(listener.local_addr()?),
+        };
         let state = AppState {
             app,
             auth: Arc::new(Auth::new(&config.jwt_secret)),
             nats,
+            public_base_url: public_base_url.into(),
         };
         let abuse = Arc::new(crate::abuse::AbuseGuard::new(config.rate_limits.clone()));
-        let listener = TcpListener::bind(config.bind_addr)
-            .await
-            .with_context(|| format!("binding {}", config.bind_addr))?;
         Ok(Self {
             listener,
             state,

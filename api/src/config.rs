@@ -29,6 +29,11 @@ pub struct Config {
     /// The channel statistics collector (`CHANNEL_STATS_BASE_URL` and
     /// `CHANNEL_STATS_*`); `None` runs no collector.
     pub channel_stats: Option<ChannelStatsSettings>,
+    /// Scheme and host customers and owners reach the service at
+    /// (`PUBLIC_BASE_URL`, e.g. `https://promo.example.kr`), for absolute links
+    /// in pages (share links, draw records) and the console cookie's `Secure`
+    /// flag. `None`: `http://` and the address the service is bound to.
+    pub public_base_url: Option<String>,
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -99,10 +104,55 @@ impl Config {
             pii_retention_sweep: DEFAULT_PII_RETENTION_SWEEP,
             rate_limits: RateLimits::default(),
             channel_stats: channel_stats_from_env()?,
+            public_base_url: public_base_url_from_env()?,
         };
         config.read_protection_settings()?;
         Ok(config)
     }
+}
+
+/// `PUBLIC_BASE_URL` without its trailing `/`, if set; it must be an
+/// `http://` or `https://` URL.
+pub fn public_base_url_from_env() -> anyhow::Result<Option<String>> {
+    match std::env::var("PUBLIC_BASE_URL") {
+        Ok(v) if !v.trim().is_empty() => parse_public_base_url(&v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn parse_public_base_url(value: &str) -> anyhow::Result<String> {
+    let value = value.trim().trim_end_matches('/');
+    let host = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
+        anyhow::bail!("PUBLIC_BASE_URL: expected http(s)://host[:port], got {value:?}");
+    }
+    Ok(value.to_string())
+}
+
+/// The base URL pages link to when `PUBLIC_BASE_URL` is unset: `http://` and
+/// the bound address, with an unspecified IP (`0.0.0.0`) shown as loopback.
+pub fn default_public_base_url(bound: SocketAddr) -> String {
+    let mut addr = bound;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{addr}")
+}
+
+/// What `promo token --login` links to: `PUBLIC_BASE_URL`, else
+/// `http://{BIND_ADDR}` (the address `serve` binds by default).
+pub fn login_base_url_from_env() -> anyhow::Result<String> {
+    if let Some(url) = public_base_url_from_env()? {
+        return Ok(url);
+    }
+    let bind: SocketAddr = std::env::var("BIND_ADDR")
+        .unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_string())
+        .parse()
+        .map_err(|e| anyhow::anyhow!("BIND_ADDR: {e}"))?;
+    Ok(default_public_base_url(bind))
 }
 
 /// Request bodies are small JSON documents.
@@ -150,4 +200,32 @@ pub fn channel_stats_from_env() -> anyhow::Result<Option<ChannelStatsSettings>> 
     settings.timeout = Duration::from_millis(number("CHANNEL_STATS_TIMEOUT_MS", 10_000)?.max(1));
     settings.retries = number("CHANNEL_STATS_RETRIES", 3)?.min(10) as u32;
     Ok(Some(settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_base_urls_are_checked_and_trimmed() {
+        assert_eq!(
+            parse_public_base_url("https://promo.example.kr/").unwrap(),
+            "https://promo.example.kr"
+        );
+        assert_eq!(
+            parse_public_base_url(" http://10.0.0.5:8080 ").unwrap(),
+            "http://10.0.0.5:8080"
+        );
+        for bad in ["promo.example.kr", "ftp://x", "https://", "https://a/b"] {
+            assert!(parse_public_base_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            default_public_base_url("0.0.0.0:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            default_public_base_url("192.168.0.2:80".parse().unwrap()),
+            "http://192.168.0.2:80"
+        );
+    }
 }
