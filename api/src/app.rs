@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::draws::router())
         .merge(routes::personal_data::router())
         .merge(routes::health::router())
+        .merge(routes::pages::router())
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -9,6 +9,7 @@ mod draws;
 mod faults;
 mod hostile_input;
 mod pages_preview;
+mod pages_wired;
 mod participants;
 mod participations;
 mod privacy;

@@ -180,8 +180,13 @@ pub async fn export_csv(
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Response, ApiError> {
     campaigns::owned(&state.app, campaign_id, &owner).await?;
+    Ok(csv_download(state.app.pool.clone(), campaign_id))
+}
+
+/// The campaign's participants as a streamed CSV download (masked, newest
+/// first): the body of the API's export and of the console's.
+pub fn csv_download(pool: sqlx::PgPool, campaign_id: Uuid) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
-    let pool = state.app.pool.clone();
     tokio::spawn(async move {
         if sender.send(Ok(CSV_HEADER.to_string())).await.is_err() {
             return;
@@ -213,7 +218,7 @@ pub async fn export_csv(
     let body = futures::stream::unfold(receiver, |mut rx| async move {
         rx.recv().await.map(|c| (c, rx))
     });
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
@@ -223,5 +228,5 @@ pub async fn export_csv(
         ],
         Body::from_stream(body),
     )
-        .into_response())
+        .into_response()
 }
