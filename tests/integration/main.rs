@@ -8,6 +8,7 @@ mod campaigns;
 mod draws;
 mod faults;
 mod hostile_input;
+mod pages_e2e;
 mod pages_preview;
 mod pages_wired;
 mod participants;
