@@ -1,7 +1,11 @@
-//! Abuse limits on the public entry endpoint (`POST /api/v1/participations`):
-//! a per-client-IP and a per-phone-number rate limit, each a keyed token
-//! bucket (capacity = the per-minute limit, refilled continuously). Refused
-//! requests get `429 {code: "RATE_LIMITED"}` with a `Retry-After` header.
+//! Abuse limits on the public entry endpoints (`POST /api/v1/participations`
+//! and the entry page's form post `POST /e/{eventId}`): a per-client-IP and a
+//! per-phone-number rate limit, each a keyed token bucket (capacity = the
+//! per-minute limit, refilled continuously). Refused API requests get
+//! `429 {code: "RATE_LIMITED"}` with a `Retry-After` header; a refused form
+//! post reaches its page handler marked [`EntryRateLimited`], which shows the
+//! form again with the Korean message (the buckets are shared: one limit per
+//! IP and per phone, whichever door the entry comes through).
 //!
 //! The public entry-status check (`POST /api/v1/events/{id}/entry-status`)
 //! answers whether a phone number holds an entry number, so it has its own,
@@ -162,17 +166,28 @@ struct PhoneField {
     phone_number: Option<serde_json::Value>,
 }
 
-fn rate_limited(retry_after: Duration) -> Response {
-    let retry_after_secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-    ApiError::RateLimited { retry_after_secs }.into_response()
+/// Marks an entry form post that went over a limit: its handler answers
+/// with the form and the "too many requests" message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRateLimited {
+    pub retry_after_secs: u64,
 }
 
-/// The campaign of `POST /api/v1/events/{id}/entry-status`, if that is the path.
-fn status_check_campaign(path: &str) -> Option<Uuid> {
-    let id = path
-        .strip_prefix("/api/v1/events/")?
-        .strip_suffix("/entry-status")?;
-    Uuid::parse_str(id).ok()
+/// The campaign of an entry-status check (`POST /api/v1/events/{id}/entry-status`,
+/// or the check page's form `POST /e/{id}/check`), and its door.
+fn status_check(request: &Request) -> Option<(Uuid, Door)> {
+    if request.method() != Method::POST {
+        return None;
+    }
+    let path = request.uri().path();
+    if let Some(id) = path
+        .strip_prefix("/api/v1/events/")
+        .and_then(|p| p.strip_suffix("/entry-status"))
+    {
+        return Uuid::parse_str(id).ok().map(|id| (id, Door::Api));
+    }
+    let id = path.strip_prefix("/e/")?.strip_suffix("/check")?;
+    Uuid::parse_str(id).ok().map(|id| (id, Door::Page))
 }
 
 /// The bucket of a client for status checks: its IPv4 address or IPv6 /64,
@@ -197,28 +212,79 @@ fn status_key_material(ip: IpAddr, campaign: Uuid) -> [u8; 25] {
     material
 }
 
-/// Middleware: applies the limits to `POST /api/v1/participations` and to
-/// the entry-status check, and lets every other request through untouched.
+/// Which entry door a request uses, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Door {
+    Api,
+    Page,
+}
+
+fn door(request: &Request) -> Option<Door> {
+    if request.method() != Method::POST {
+        return None;
+    }
+    let path = request.uri().path();
+    if path == "/api/v1/participations" {
+        return Some(Door::Api);
+    }
+    let campaign = path.strip_prefix("/e/")?;
+    (!campaign.is_empty() && !campaign.contains('/')).then_some(Door::Page)
+}
+
+/// The refusal: 429 JSON for the API, the page handler with a mark for a form.
+async fn rate_limited(door: Door, retry_after: Duration, request: Request, next: Next) -> Response {
+    let retry_after_secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    match door {
+        Door::Api => ApiError::RateLimited { retry_after_secs }.into_response(),
+        Door::Page => {
+            let mut request = request;
+            request
+                .extensions_mut()
+                .insert(EntryRateLimited { retry_after_secs });
+            next.run(request).await
+        }
+    }
+}
+
+/// The normalised phone number of an entry body (JSON or form), if it has one.
+fn phone_of(door: Door, body: &[u8]) -> Option<PhoneNumber> {
+    let raw = match door {
+        Door::Api => match serde_json::from_slice::<PhoneField>(body)
+            .ok()?
+            .phone_number?
+        {
+            serde_json::Value::String(raw) => raw,
+            _ => return None,
+        },
+        Door::Page => {
+            crate::routes::extract::form_fields(body)
+                .into_iter()
+                .find(|(key, _)| key == "phoneNumber")?
+                .1
+        }
+    };
+    PhoneNumber::parse(&raw).ok()
+}
+
+/// Middleware: applies the limits to the entry doors and lets every other
+/// request through untouched.
 pub async fn guard(
     State(guard): State<std::sync::Arc<AbuseGuard>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
-    if let Some(campaign) = status_check_campaign(request.uri().path()) {
+    if let Some((campaign, door)) = status_check(&request) {
         if let (Some(limiter), Some(ip)) = (&guard.status_per_ip, guard.client_ip(&request)) {
             let key = guard.key(b"status", &status_key_material(ip, campaign));
             if let Err(wait) = limiter.check(key, Instant::now()) {
-                return rate_limited(wait);
+                return rate_limited(door, wait, request, next).await;
             }
         }
         return next.run(request).await;
     }
-    if request.uri().path() != "/api/v1/participations" {
+    let Some(door) = door(&request) else {
         return next.run(request).await;
-    }
+    };
     let now = Instant::now();
     if let Some(limiter) = &guard.per_ip {
         if let Some(ip) = guard.client_ip(&request) {
@@ -227,7 +293,7 @@ pub async fn guard(
                 IpAddr::V6(v6) => v6.octets(),
             };
             if let Err(wait) = limiter.check(guard.key(b"ip", &octets), now) {
-                return rate_limited(wait);
+                return rate_limited(door, wait, request, next).await;
             }
         }
     }
@@ -249,25 +315,48 @@ pub async fn guard(
             };
         }
     };
-    let phone_key = serde_json::from_slice::<PhoneField>(&bytes)
-        .ok()
-        .and_then(|field| match field.phone_number {
-            Some(serde_json::Value::String(raw)) => PhoneNumber::parse(&raw).ok(),
-            _ => None,
-        })
-        .map(|phone| guard.key(b"phone", phone.as_str().as_bytes()));
+    let phone_key =
+        phone_of(door, &bytes).map(|phone| guard.key(b"phone", phone.as_str().as_bytes()));
+    let request = Request::from_parts(parts, Body::from(bytes));
     if let Some(key) = phone_key {
         if let Err(wait) = limiter.check(key, now) {
-            return rate_limited(wait);
+            return rate_limited(door, wait, request, next).await;
         }
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(request).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_entry_doors_are_guarded_and_nothing_else() {
+        let door_of = |method: Method, path: &str| {
+            door(
+                &Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+        };
+        assert_eq!(
+            door_of(Method::POST, "/api/v1/participations"),
+            Some(Door::Api)
+        );
+        assert_eq!(door_of(Method::POST, "/e/abc"), Some(Door::Page));
+        assert_eq!(door_of(Method::GET, "/e/abc"), None);
+        assert_eq!(door_of(Method::POST, "/e/abc/check"), None);
+        assert_eq!(door_of(Method::POST, "/e/"), None);
+        assert_eq!(door_of(Method::POST, "/console/events"), None);
+        let phone = phone_of(Door::Page, b"name=x&phoneNumber=010-1234-5678").unwrap();
+        assert_eq!(
+            Some(phone),
+            phone_of(Door::Api, br#"{"phoneNumber":"+82 10 1234 5678"}"#)
+        );
+        assert!(phone_of(Door::Page, b"phoneNumber=123").is_none());
+    }
 
     #[test]
     fn a_bucket_allows_its_capacity_then_refills_over_time() {
@@ -286,18 +375,29 @@ mod tests {
     #[test]
     fn status_checks_are_keyed_by_ipv4_or_ipv6_slash_64_and_campaign() {
         let campaign = Uuid::from_u128(7);
+        let check = |path: &str| {
+            status_check(
+                &Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .map(|(campaign, _)| campaign)
+        };
         let path = format!("/api/v1/events/{campaign}/entry-status");
-        assert_eq!(status_check_campaign(&path), Some(campaign));
+        assert_eq!(check(&path), Some(campaign));
         let upper = path
             .to_uppercase()
             .replace("/API/V1/EVENTS/", "/api/v1/events/");
         assert_eq!(
-            status_check_campaign(&upper.replace("/ENTRY-STATUS", "/entry-status")),
+            check(&upper.replace("/ENTRY-STATUS", "/entry-status")),
             Some(campaign),
             "spellings of one id share a bucket"
         );
-        assert_eq!(status_check_campaign("/api/v1/events/x/entry-status"), None);
-        assert_eq!(status_check_campaign("/api/v1/participations"), None);
+        assert_eq!(check(&format!("/e/{campaign}/check")), Some(campaign));
+        assert_eq!(check("/api/v1/events/x/entry-status"), None);
+        assert_eq!(check("/api/v1/participations"), None);
 
         let key = |ip: &str, c: Uuid| status_key_material(ip.parse().unwrap(), c);
         assert_eq!(

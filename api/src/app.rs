@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::self_check::router())
         .merge(routes::prizes::router())
         .merge(routes::health::router())
+        .merge(routes::pages::router())
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -307,7 +308,7 @@ impl Application {
             .with_context(|| format!("binding {}", config.bind_addr))?;
         let public_base_url = match &config.public_base_url {
             Some(url) => url.clone(),
-            None => format!("http://{}", listener.local_addr()?),
+            None => crate::config::default_public_base_url(listener.local_addr()?),
         };
         let state = AppState {
             app,

@@ -138,6 +138,50 @@ impl Config {
     }
 }
 
+/// `PUBLIC_BASE_URL` without its trailing `/`, if set; it must be an
+/// `http://` or `https://` URL.
+pub fn public_base_url_from_env() -> anyhow::Result<Option<String>> {
+    match std::env::var("PUBLIC_BASE_URL") {
+        Ok(v) if !v.trim().is_empty() => parse_public_base_url(&v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn parse_public_base_url(value: &str) -> anyhow::Result<String> {
+    let value = value.trim().trim_end_matches('/');
+    let host = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
+        anyhow::bail!("PUBLIC_BASE_URL: expected http(s)://host[:port], got {value:?}");
+    }
+    Ok(value.to_string())
+}
+
+/// The base URL pages link to when `PUBLIC_BASE_URL` is unset: `http://` and
+/// the bound address, with an unspecified IP (`0.0.0.0`) shown as loopback.
+pub fn default_public_base_url(bound: SocketAddr) -> String {
+    let mut addr = bound;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{addr}")
+}
+
+/// What `promo token --login` links to: `PUBLIC_BASE_URL`, else
+/// `http://{BIND_ADDR}` (the address `serve` binds by default).
+pub fn login_base_url_from_env() -> anyhow::Result<String> {
+    if let Some(url) = public_base_url_from_env()? {
+        return Ok(url);
+    }
+    let bind: SocketAddr = std::env::var("BIND_ADDR")
+        .unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_string())
+        .parse()
+        .map_err(|e| anyhow::anyhow!("BIND_ADDR: {e}"))?;
+    Ok(default_public_base_url(bind))
+}
+
 /// Request bodies are small JSON documents.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -170,27 +214,6 @@ impl Default for RateLimits {
             status_per_ip_per_minute: 30,
         }
     }
-}
-
-/// `PUBLIC_BASE_URL`: an absolute `http(s)://` URL, kept without a trailing
-/// slash; unset or empty: `None`.
-pub fn public_base_url_from_env() -> anyhow::Result<Option<String>> {
-    match std::env::var("PUBLIC_BASE_URL") {
-        Ok(v) if !v.trim().is_empty() => parse_public_base_url(&v).map(Some),
-        _ => Ok(None),
-    }
-}
-
-fn parse_public_base_url(raw: &str) -> anyhow::Result<String> {
-    let url = raw.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| anyhow::anyhow!("PUBLIC_BASE_URL: must start with http:// or https://"))?;
-    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-        anyhow::bail!("PUBLIC_BASE_URL: {url:?} is not a base URL");
-    }
-    Ok(url.to_string())
 }
 
 /// `CHANNEL_STATS_BASE_URL` (unset: no collector),
@@ -254,18 +277,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_public_base_url_is_absolute_and_kept_without_a_trailing_slash() {
+    fn public_base_urls_are_checked_and_trimmed() {
         assert_eq!(
-            parse_public_base_url(" https://promo.example.kr/ ").unwrap(),
+            parse_public_base_url("https://promo.example.kr/").unwrap(),
             "https://promo.example.kr"
         );
         assert_eq!(
-            parse_public_base_url("http://10.0.0.1:8080/promo").unwrap(),
-            "http://10.0.0.1:8080/promo"
+            parse_public_base_url(" http://10.0.0.5:8080 ").unwrap(),
+            "http://10.0.0.5:8080"
         );
-        for bad in ["promo.example.kr", "ftp://x", "https://", "https://x?y=1"] {
+        for bad in ["promo.example.kr", "ftp://x", "https://", "https://a/b"] {
             assert!(parse_public_base_url(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            default_public_base_url("0.0.0.0:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            default_public_base_url("192.168.0.2:80".parse().unwrap()),
+            "http://192.168.0.2:80"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What every request handler is given: the application (use cases and what
 //! they work with), the owner-token verifier, the NATS connection (for
-//! readiness) and the public base URL (for absolute links).
+//! readiness) and the base URL pages build absolute links from.
 
 use std::sync::Arc;
 
@@ -14,14 +14,19 @@ pub struct AppState {
     pub app: Arc<App>,
     pub auth: Arc<Auth>,
     pub nats: async_nats::Client,
-    /// `PUBLIC_BASE_URL`, or `http://{bound address}`; no trailing slash.
+    /// `PUBLIC_BASE_URL`, or `http://` and the bound address; no trailing `/`.
     pub public_base_url: Arc<str>,
 }
 
 impl AppState {
-    /// An absolute link to `path` (which starts with `/`).
-    pub fn public_url(&self, path: &str) -> String {
+    /// `public_base_url` followed by `path` (which starts with `/`).
+    pub fn absolute(&self, path: &str) -> String {
         format!("{}{path}", self.public_base_url)
+    }
+
+    /// Whether people reach the service over https (the console cookie is then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `promo` command line: reads the tooling's configuration (`promo_cli::settings`), then
 //! serves or runs one of the tools around the service.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,6 +10,7 @@ use promo_api::auth::Auth;
 use promo_api::{Application, BuildOptions, Config};
 use promo_cli::embedded::{run_with_infra, EmbeddedInfra};
 use promo_cli::settings::Settings;
+use promo_cli::token::{jwt_secret, TokenRequest, DEFAULT_DAYS};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +58,20 @@ enum Command {
         #[arg(long)]
         commitment: Option<String>,
     },
+    /// Print an owner token signed with the secret `serve` uses
+    /// (AUTH_JWT_SECRET, or the one in the data folder).
+    Token {
+        /// The owner's user id (the token's `sub`).
+        #[arg(long)]
+        owner: String,
+        /// Days the token (and a console session started with it) lasts.
+        #[arg(long, default_value_t = DEFAULT_DAYS)]
+        days: u64,
+        /// Print the console sign-in link instead:
+        /// {PUBLIC_BASE_URL or http://BIND_ADDR}/console/login?token=…
+        #[arg(long)]
+        login: bool,
+    },
     /// Run a command with DATABASE_URL/NATS_URL pointing at embedded Postgres
     /// and NATS (started for the command and stopped after it), unless both
     /// are already set.
@@ -81,24 +96,11 @@ fn init_tracing(settings: &Settings) {
     }
 }
 
-/// `AUTH_JWT_SECRET`, or a random one kept in the data folder for local use.
-fn jwt_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
-    if let Some(secret) = configured {
-        if secret.len() < 16 {
-            anyhow::bail!("AUTH_JWT_SECRET must be at least 16 characters");
-        }
-        return Ok(secret.to_owned());
-    }
-    let path = data_dir.join("jwt-secret");
-    if let Ok(secret) = std::fs::read_to_string(&path) {
-        return Ok(secret.trim().to_string());
-    }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating {}", data_dir.display()))?;
-    let secret = hex::encode(promo_eventstore::secrets::random_bytes::<32>()?);
-    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
-    tracing::warn!(path = %path.display(), "AUTH_JWT_SECRET not set: using a generated local secret");
-    Ok(secret)
+fn print_token(settings: &Settings, request: TokenRequest) -> anyhow::Result<()> {
+    let secret = jwt_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+    let base_url = promo_api::config::login_base_url_from_env()?;
+    println!("{}", promo_cli::token::issue(&secret, &request, &base_url)?);
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -165,6 +167,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     println!("  OpenAPI:  http://{addr}/openapi.json");
     println!("  owner token for local use (sub=owner-local, 30 days):");
     println!("  export TOKEN={token}");
+    println!("  owner console: http://{addr}/console (sign in: promo token --owner ID --login)");
     let served = app.run_until_stopped(shutdown_signal()).await;
     if let Some(infra) = infra {
         infra.stop().await?;
@@ -193,6 +196,9 @@ async fn main() -> std::process::ExitCode {
             })
             .await,
         )),
+        Command::Token { owner, days, login } => {
+            print_token(&settings, TokenRequest { owner, days, login }).map(|()| 0)
+        }
         Command::WithInfra { command } => {
             run_with_infra(
                 &settings.data_dir.join("with-infra"),

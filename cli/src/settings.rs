@@ -4,10 +4,10 @@
 //!
 //! | variable | read for | when unset |
 //! |---|---|---|
-//! | `PROMO_DATA_DIR` | the embedded Postgres/NATS data folder (`with-infra` uses its `with-infra/` subfolder); `serve` keeps its generated JWT secret there | `data` |
+//! | `PROMO_DATA_DIR` | the embedded Postgres/NATS data folder (`with-infra` uses its `with-infra/` subfolder); `serve` and `token` keep their generated JWT secret there | `data` |
 //! | `PROMO_NATS_CONF` | the config file of the embedded nats-server | `nats.conf` beside the workspace if it exists, else `nats.conf` |
 //! | `DATABASE_URL`, `NATS_URL` | external servers instead of the embedded ones, when both are set | embedded instances |
-//! | `AUTH_JWT_SECRET` | `serve`: the owner-token secret, at least 16 characters | generated into `<data>/jwt-secret` |
+//! | `AUTH_JWT_SECRET` | `serve`, `token`: the owner-token secret, at least 16 characters | generated into `<data>/jwt-secret` |
 //! | `RUST_LOG` | the log filter | `info,sqlx=warn` |
 //! | `LOG_FORMAT` | `json` for JSON logs | plain text |
 //! | `PATH` | finding `initdb`, `pg_ctl`, `nats-server`, `runuser`, `apt-get`, `sudo` | system bin folders only |
@@ -19,9 +19,9 @@
 //! `PATH` is read by [`search_path`] when a binary is looked up, because the embedded
 //! infrastructure is also started from library callers that hold no `Settings`.
 //!
-//! The service's own variables (`BIND_ADDR`, `NATS_PREFIX`, ...) are read by
-//! `promo_api::config::Config::from_env` during `serve`; the tooling only sets them for the
-//! processes it starts. The ignored end-to-end tests read `PROMO_EMBED_TEST_DIR`,
+//! The service's own variables (`BIND_ADDR`, `NATS_PREFIX`, `PUBLIC_BASE_URL`, ...) are read by
+//! `promo_api::config` during `serve` (and `token --login`, for the link's base URL); the
+//! tooling only sets them for the processes it starts. The ignored end-to-end tests read `PROMO_EMBED_TEST_DIR`,
 //! `DATABASE_URL` and `EVENTS` through the test-only functions at the end of this module.
 
 use std::ffi::OsString;

@@ -125,4 +125,15 @@ pub mod queries {
             .map(|json| serde_json::from_value(json).map_err(|e| sqlx::Error::Decode(Box::new(e))))
             .transpose()
     }
+
+    /// Which of the given campaigns the draw log holds a draw of.
+    pub async fn drawn_among(
+        pool: &PgPool,
+        campaign_ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        sqlx::query_scalar("SELECT campaign_id FROM draw_logs WHERE campaign_id = ANY($1)")
+            .bind(campaign_ids)
+            .fetch_all(pool)
+            .await
+    }
 }

@@ -7,7 +7,8 @@
 //!
 //! | URL | page / action |
 //! |---|---|
-//! | `GET /console` | [`CampaignsPage`], or [`SignInPage`] when signed out |
+//! | `GET /console` | [`CampaignsPage`]; signed out: 303 to `/console/login` |
+//! | `GET /console/login?token=` | sets the session cookie, 303 to `/console`; without a token [`SignInPage`] |
 //! | `POST /console/logout` | sign out |
 //! | `GET /console/events/new`, `POST /console/events` | [`CreateDraftPage`] |
 //! | `GET|POST /console/events/{id}/publish` | [`PublishPage`] |

@@ -4,8 +4,9 @@
 //! URLs (the handlers wiring these pages serve them):
 //! - `GET /e/{eventId}` → [`EventPage`]; `POST /e/{eventId}` (form fields named as the
 //!   API's: `name`, `phoneNumber`, `agreePrivacy`, `agreeMarketing`, `storeVisited`,
-//!   `channel`, `storeVisitToken`) → [`EntryCompletePage`], or [`EventPage`] again with
-//!   the form kept and [`entry::entry_errors`] of the refusal.
+//!   `channel`, `storeVisitToken`) → 303 to `GET /e/{eventId}/done?…` (a signed receipt) →
+//!   [`EntryCompletePage`], or [`EventPage`] again with the form kept and
+//!   [`entry::entry_errors`] of the refusal.
 //! - `GET /e/{eventId}/check`, `POST /e/{eventId}/check` (`phoneNumber`, `entryNumber`)
 //!   → [`CheckPage`].
 //! - `GET /e/{eventId}/result` → [`ResultPage`].

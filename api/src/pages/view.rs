@@ -232,6 +232,17 @@ impl FormErrors {
         }
     }
 
+    /// Fields in error under the usual banner (what a form's own checks give).
+    pub fn check_fields(fields: Vec<FieldError>) -> Self {
+        Self {
+            banner: Some(
+                Banner::error("입력 내용을 확인해 주세요")
+                    .with_detail("표시된 항목을 고친 뒤 다시 보내 주세요."),
+            ),
+            fields,
+        }
+    }
+
     pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Self {
         self.fields.push(FieldError {
             field: field.to_string(),

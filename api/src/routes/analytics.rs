@@ -267,11 +267,24 @@ pub async fn dashboard(
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<Dashboard>, ApiError> {
     campaigns::owned(&state.app, campaign_id, &owner).await?;
+    let data = queries::dashboard(&state.app.pool, campaign_id).await?;
+    Ok(Json(Dashboard::from(data)))
+}
+
+impl From<DashboardData> for Dashboard {
+    /// The dashboard's figures from the read model's rows (the JSON answer and
+    /// the console page show the same numbers).
+    fn from(data: DashboardData) -> Self {
+        dashboard_of(data)
+    }
+}
+
+fn dashboard_of(data: DashboardData) -> Dashboard {
     let DashboardData {
         totals,
         channels: channel_rows,
         hours,
-    } = queries::dashboard(&state.app.pool, campaign_id).await?;
+    } = data;
     let participants = totals.participants;
     let target = totals.target_participants;
     let costs = totals.costs;
@@ -297,7 +310,7 @@ pub async fn dashboard(
     let roi = costs
         .and_then(|c| roi_bp(c.expected_revenue, c.total_cost()))
         .map(percent);
-    Ok(Json(Dashboard {
+    Dashboard {
         summary: Summary {
             participants,
             target_participants: target,
@@ -314,7 +327,7 @@ pub async fn dashboard(
             roi,
         },
         updated_at,
-    }))
+    }
 }
 
 #[cfg(test)]

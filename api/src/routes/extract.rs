@@ -1,5 +1,7 @@
-//! Extractors whose rejections are our JSON errors instead of axum's text.
+//! Extractors whose rejections are our JSON errors instead of axum's text,
+//! and the plain-form reading the pages' POSTs share.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -82,5 +84,50 @@ pub fn parse_number(
                 format!("{min} 이상 {max} 이하의 정수여야 합니다"),
             )),
         },
+    }
+}
+
+/// The `application/x-www-form-urlencoded` pairs of a form post, in order
+/// (repeated names, e.g. ticked checkboxes, stay repeated). Never fails:
+/// malformed escapes and invalid UTF-8 are read leniently, so hostile bodies
+/// end up as values the form's own checks refuse.
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// A public page's form post (no session): its fields, see [`form_fields`].
+pub struct FormFields(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormFields {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::validation("body", "읽을 수 없습니다")
+            }
+        })?;
+        Ok(FormFields(form_fields(&bytes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_keep_order_and_repeats_and_never_fail() {
+        let fields =
+            form_fields(b"channels=KAKAO&name=%EA%B9%80+%EB%AF%BC&channels=NAVER&bad=%zz&raw=%ff");
+        assert_eq!(fields[0], ("channels".into(), "KAKAO".into()));
+        assert_eq!(fields[1], ("name".into(), "김 민".into()));
+        assert_eq!(fields[2], ("channels".into(), "NAVER".into()));
+        assert_eq!(fields[3], ("bad".into(), "%zz".into()));
+        assert_eq!(fields[4].0, "raw");
+        assert!(form_fields(b"").is_empty());
     }
 }

@@ -18,7 +18,7 @@ use crate::routes::extract::{parse_bool, parse_number, ApiQuery, CampaignId};
 use crate::state::AppState;
 
 pub mod export;
-pub use export::{csv_cell, CSV_HEADER};
+pub use export::{csv_cell, csv_download, CSV_HEADER};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -132,7 +132,7 @@ pub async fn public_winners(
     let winners = self_check::public_winners(&state.app, campaign_id).await?;
     Ok(Json(PublicWinnersResponse {
         winners: winners.into_iter().map(Into::into).collect(),
-        draw_url: state.public_url(&format!("/api/v1/events/{campaign_id}/draw")),
+        draw_url: state.absolute(&format!("/api/v1/events/{campaign_id}/draw")),
     }))
 }
 

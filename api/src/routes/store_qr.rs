@@ -53,7 +53,7 @@ pub async fn store_qr(
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<StoreQrResponse>, ApiError> {
     let pass = store_visits::store_qr(&state.app, &owner, campaign_id).await?;
-    let entry_url = state.public_url(&entry_path(campaign_id, &pass.token));
+    let entry_url = state.absolute(&entry_path(campaign_id, &pass.token));
     let qr_svg = qr_svg(&entry_url)?;
     Ok(Json(StoreQrResponse {
         entry_url,

@@ -1,5 +1,6 @@
 //! Queries of the participant list: a filtered page newest first with its
-//! total, every row for the export, and masked names of given participants.
+//! total, the live count, every row for the export, and masked names of given
+//! participants.
 
 use chrono::{DateTime, Utc};
 use promo_domain::channel::Channel;
@@ -131,6 +132,18 @@ pub async fn page(
     };
     tx.commit().await?;
     Ok((rows, total))
+}
+
+/// How many have entered the campaign (the counter row the projector keeps,
+/// not a count over the list): the console's live count.
+pub async fn count(pool: &PgPool, campaign_id: Uuid) -> Result<i64, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar("SELECT total FROM participant_counts WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0),
+    )
 }
 
 /// One page of the export: the filtered list newest first, after `after`

@@ -75,7 +75,7 @@ pub fn complete(bonus_entries: u32) -> EntryCompletePage {
     EntryCompletePage {
         event: event(),
         entry_number: "EVT7D9F-20261201-042".into(),
-        entrant_id: "3f9a1c2b7d4e8f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718".into(),
+        entrant_id: Some("3f9a1c2b7d4e8f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718".into()),
         bonus_entries,
     }
 }

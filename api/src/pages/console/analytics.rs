@@ -4,12 +4,13 @@
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use promo_domain::channel::Channel;
+use promo_domain::performance::Costs;
 use serde::Deserialize;
 
 use super::CampaignHeader;
 use crate::pages::charts::{self, Bar, TrendPoint};
 use crate::pages::format;
-use crate::pages::view::{channel_label, FormErrors};
+use crate::pages::view::{channel_label, FieldError, FormErrors};
 
 /// `summary` of the analytics answer.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +72,99 @@ pub struct CostsForm {
     pub distribution_cost: String,
     pub expected_revenue: String,
     pub sales_growth_rate: String,
+}
+
+impl CostsForm {
+    /// From the POSTed pairs.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut form = CostsForm::default();
+        for (key, value) in pairs {
+            let slot = match key.as_ref() {
+                "prizeCost" => &mut form.prize_cost,
+                "contentCost" => &mut form.content_cost,
+                "operationCost" => &mut form.operation_cost,
+                "distributionCost" => &mut form.distribution_cost,
+                "expectedRevenue" => &mut form.expected_revenue,
+                "salesGrowthRate" => &mut form.sales_growth_rate,
+                _ => continue,
+            };
+            *slot = value.into();
+        }
+        form
+    }
+
+    /// The recorded inputs, as the form shows them again.
+    pub fn from_costs(costs: &Costs) -> Self {
+        let bp = costs.sales_growth_rate_bp;
+        let sign = if bp < 0 { "-" } else { "" };
+        let (whole, hundredths) = (bp.unsigned_abs() / 100, bp.unsigned_abs() % 100);
+        let rate = match hundredths {
+            0 => format!("{sign}{whole}"),
+            h if h % 10 == 0 => format!("{sign}{whole}.{}", h / 10),
+            h => format!("{sign}{whole}.{h:02}"),
+        };
+        CostsForm {
+            prize_cost: costs.prize_cost.to_string(),
+            content_cost: costs.content_cost.to_string(),
+            operation_cost: costs.operation_cost.to_string(),
+            distribution_cost: costs.distribution_cost.to_string(),
+            expected_revenue: costs.expected_revenue.to_string(),
+            sales_growth_rate: rate,
+        }
+    }
+
+    /// The inputs as the use case takes them: whole won (an empty box is 0)
+    /// and a percentage with at most two decimals (`percent_bp` parses it
+    /// exactly). Every problem is named at its field.
+    pub fn to_costs(
+        &self,
+        percent_bp: impl Fn(&str) -> Option<i64>,
+    ) -> Result<Costs, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let mut won = |field: &str, value: &str| -> i64 {
+            let value = value.trim().replace(',', "");
+            if value.is_empty() {
+                return 0;
+            }
+            match value.parse::<i64>() {
+                Ok(n) if n >= 0 => n,
+                _ => {
+                    problems.push(FieldError {
+                        field: field.to_string(),
+                        message: "0 이상의 원 단위 숫자로 입력해 주세요.".into(),
+                    });
+                    0
+                }
+            }
+        };
+        let costs = Costs {
+            prize_cost: won("prizeCost", &self.prize_cost),
+            content_cost: won("contentCost", &self.content_cost),
+            operation_cost: won("operationCost", &self.operation_cost),
+            distribution_cost: won("distributionCost", &self.distribution_cost),
+            expected_revenue: won("expectedRevenue", &self.expected_revenue),
+            sales_growth_rate_bp: match self.sales_growth_rate.trim() {
+                "" => 0,
+                rate => percent_bp(rate).unwrap_or_else(|| {
+                    problems.push(FieldError {
+                        field: "salesGrowthRate".into(),
+                        message: "소수점 둘째 자리까지의 숫자로 입력해 주세요. 예: 12.5".into(),
+                    });
+                    0
+                }),
+            },
+        };
+        if problems.is_empty() {
+            Ok(costs)
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 /// `GET /console/events/{id}/analytics`.
@@ -198,6 +292,33 @@ pub fn fill_hours(timeline: &[HourRow]) -> Vec<HourRow> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_costs_form_round_trips_and_names_bad_fields() {
+        let parse = |s: &str| s.parse::<f64>().ok().map(|f| (f * 100.0).round() as i64);
+        let form = CostsForm::from_pairs([
+            ("prizeCost", "300,000"),
+            ("contentCost", ""),
+            ("operationCost", "50000"),
+            ("distributionCost", "0"),
+            ("expectedRevenue", "1200000"),
+            ("salesGrowthRate", "12.5"),
+        ]);
+        let costs = form.to_costs(parse).unwrap();
+        assert_eq!(costs.prize_cost, 300_000);
+        assert_eq!(costs.content_cost, 0);
+        assert_eq!(costs.sales_growth_rate_bp, 1_250);
+        let again = CostsForm::from_costs(&costs);
+        assert_eq!(again.sales_growth_rate, "12.5");
+        assert_eq!(again.prize_cost, "300000");
+        let bad = CostsForm {
+            prize_cost: "-5".into(),
+            sales_growth_rate: "lots".into(),
+            ..CostsForm::default()
+        };
+        let errors = FormErrors::check_fields(bad.to_costs(|_| None).unwrap_err());
+        assert!(errors.has("prizeCost") && errors.has("salesGrowthRate"));
+    }
 
     #[test]
     fn missing_hours_are_filled_with_zero() {

@@ -17,6 +17,26 @@ pub struct CheckForm {
     pub entry_number: String,
 }
 
+impl CheckForm {
+    /// From the POSTed pairs.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut form = CheckForm::default();
+        for (key, value) in pairs {
+            match key.as_ref() {
+                "phoneNumber" => form.phone_number = value.into(),
+                "entryNumber" => form.entry_number = value.into(),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
 /// The answer to a lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckOutcome {

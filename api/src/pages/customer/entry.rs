@@ -34,6 +34,34 @@ pub struct EntryForm {
     pub store_visit_token: Option<String>,
 }
 
+impl EntryForm {
+    /// From the POSTed pairs. A ticked box sends `true`; anything else, or no
+    /// pair, leaves it unticked. Empty hidden fields count as absent.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut form = EntryForm::default();
+        for (key, value) in pairs {
+            let value: String = value.into();
+            let non_empty = |v: String| (!v.trim().is_empty()).then_some(v);
+            match key.as_ref() {
+                "name" => form.name = value,
+                "phoneNumber" => form.phone_number = value,
+                "agreePrivacy" => form.agree_privacy = value == "true",
+                "agreeMarketing" => form.agree_marketing = value == "true",
+                "storeVisited" => form.store_visited = value == "true",
+                "channel" => form.channel = non_empty(value),
+                "storeVisitToken" => form.store_visit_token = non_empty(value),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
 /// `GET /e/{eventId}`: the campaign, how to enter, and the entry form.
 #[derive(Debug, Clone, Template)]
 #[template(path = "customer/event.html")]
@@ -78,8 +106,9 @@ impl EventPage {
 pub struct EntryCompletePage {
     pub event: EventInfo,
     pub entry_number: String,
-    /// The entrant's id exactly as it appears in the draw's published entrant list.
-    pub entrant_id: String,
+    /// The entrant's id exactly as it appears in the draw's published entrant
+    /// list; the receipt section is left out while the entry has none to show.
+    pub entrant_id: Option<String>,
     pub bonus_entries: u32,
 }
 
@@ -255,6 +284,26 @@ mod tests {
         let html = p.render().unwrap();
         assert!(html.contains(r#"name="storeVisited""#));
         assert!(html.contains(r#"name="storeVisitToken" value="tok-123""#));
+    }
+
+    #[test]
+    fn the_form_reads_back_from_its_pairs() {
+        let form = EntryForm::from_pairs([
+            ("name", "김민수"),
+            ("phoneNumber", "010-1234-5678"),
+            ("agreePrivacy", "true"),
+            ("agreeMarketing", "on"),
+            ("channel", ""),
+            ("storeVisitToken", "tok"),
+        ]);
+        assert_eq!(form.name, "김민수");
+        assert!(form.agree_privacy);
+        assert!(
+            !form.agree_marketing,
+            "only the value the form sends counts"
+        );
+        assert_eq!(form.channel, None);
+        assert_eq!(form.store_visit_token.as_deref(), Some("tok"));
     }
 
     #[test]

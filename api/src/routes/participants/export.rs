@@ -78,10 +78,16 @@ pub async fn export_csv(
 ) -> Result<Response, ApiError> {
     let filters = parse_filters(&query)?;
     campaigns::owned(&state.app, campaign_id, &owner).await?;
-    Ok(csv_response(
+    Ok(csv_download(state.app.pool.clone(), campaign_id, filters))
+}
+
+/// The filtered, masked participant list as a streamed CSV download: the
+/// body of the API's export and of the console's.
+pub fn csv_download(pool: PgPool, campaign_id: Uuid, filters: Filters) -> Response {
+    csv_response(
         campaign_id,
-        stream_rows(state.app.pool.clone(), campaign_id, filters, csv_line),
-    ))
+        stream_rows(pool, campaign_id, filters, csv_line),
+    )
 }
 
 /// A `text/csv` attachment of the given body.
