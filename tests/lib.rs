@@ -280,6 +280,15 @@ impl TestApp {
         id
     }
 
+    /// Records who owns a campaign made another way (e.g. in the console), so
+    /// [`TestApp::store_visit_token`] asks the right owner.
+    pub fn remember_owner(&self, campaign: Uuid, owner: &str) {
+        self.owners
+            .lock()
+            .unwrap()
+            .insert(campaign, owner.to_string());
+    }
+
     /// The campaign's store-visit token of the day, from the owner's
     /// `GET /store-qr` (the campaign must come from [`TestApp::draft`]).
     pub async fn store_visit_token(&self, campaign: Uuid) -> String {

@@ -218,6 +218,7 @@ async fn an_owner_runs_a_campaign_from_the_console() {
     .await;
     let c = browser.client();
     let id = create_and_publish(&browser, &app).await;
+    app.remember_owner(id, "owner-e2e");
     let overview = app.url(&format!("/console/events/{id}"));
     assert_eq!(
         browser.text("[data-live-count]").await.as_deref(),
