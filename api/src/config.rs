@@ -33,6 +33,9 @@ pub struct Config {
     /// `https://promo.example.kr`), for absolute links such as the store QR
     /// code's; `None`: `http://{BIND_ADDR}` (the address actually bound).
     pub public_base_url: Option<String>,
+    /// A projector that has not moved forward for this long is reported
+    /// stalled (`PROJECTOR_STALL_SECS`, default 30).
+    pub projector_stall: Duration,
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -108,6 +111,7 @@ impl Config {
             rate_limits: RateLimits::default(),
             channel_stats: channel_stats_from_env()?,
             public_base_url: public_base_url_from_env()?,
+            projector_stall: Duration::from_secs(env_number("PROJECTOR_STALL_SECS", 30u64)?.max(1)),
         };
         config.read_protection_settings()?;
         Ok(config)
