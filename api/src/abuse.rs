@@ -103,6 +103,7 @@ pub struct AbuseGuard {
     per_ip: Option<KeyedLimiter>,
     per_phone: Option<KeyedLimiter>,
     status_per_ip: Option<KeyedLimiter>,
+    heavy_per_ip: Option<KeyedLimiter>,
     salt: [u8; 32],
 }
 
@@ -119,6 +120,8 @@ impl AbuseGuard {
                 .then(|| KeyedLimiter::new(limits.per_phone_per_minute)),
             status_per_ip: (limits.status_per_ip_per_minute > 0)
                 .then(|| KeyedLimiter::new(limits.status_per_ip_per_minute)),
+            heavy_per_ip: (limits.heavy_per_ip_per_minute > 0)
+                .then(|| KeyedLimiter::new(limits.heavy_per_ip_per_minute)),
             limits,
             salt,
         }
@@ -175,6 +178,13 @@ fn status_check_campaign(path: &str) -> Option<Uuid> {
     Uuid::parse_str(id).ok()
 }
 
+/// `GET /api/v1/events/{id}/draw/entrants`: large public answers.
+fn is_heavy_read(path: &str) -> bool {
+    path.strip_prefix("/api/v1/events/")
+        .and_then(|rest| rest.strip_suffix("/draw/entrants"))
+        .is_some_and(|id| Uuid::parse_str(id).is_ok())
+}
+
 /// The bucket of a client for status checks: its IPv4 address or IPv6 /64,
 /// with the campaign.
 fn status_key_material(ip: IpAddr, campaign: Uuid) -> [u8; 25] {
@@ -197,13 +207,22 @@ fn status_key_material(ip: IpAddr, campaign: Uuid) -> [u8; 25] {
     material
 }
 
-/// Middleware: applies the limits to `POST /api/v1/participations` and to
-/// the entry-status check, and lets every other request through untouched.
+/// Middleware: applies the limits to `POST /api/v1/participations`, to
+/// the entry-status check and to the draw's entrant list, and lets every other request through untouched.
 pub async fn guard(
     State(guard): State<std::sync::Arc<AbuseGuard>>,
     request: Request,
     next: Next,
 ) -> Response {
+    if request.method() == Method::GET && is_heavy_read(request.uri().path()) {
+        if let (Some(limiter), Some(ip)) = (&guard.heavy_per_ip, guard.client_ip(&request)) {
+            let key = guard.key(b"heavy", &status_key_material(ip, Uuid::nil()));
+            if let Err(wait) = limiter.check(key, Instant::now()) {
+                return rate_limited(wait);
+            }
+        }
+        return next.run(request).await;
+    }
     if request.method() != Method::POST {
         return next.run(request).await;
     }

@@ -69,6 +69,10 @@ impl Config {
                 "RATE_LIMIT_STATUS_PER_IP_PER_MIN",
                 defaults.status_per_ip_per_minute,
             )?,
+            heavy_per_ip_per_minute: env_number(
+                "RATE_LIMIT_HEAVY_PER_IP_PER_MIN",
+                defaults.heavy_per_ip_per_minute,
+            )?,
             trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
         };
@@ -133,6 +137,9 @@ pub struct RateLimits {
     /// Entry-status checks per minute from one client IP (an IPv6 /64) for
     /// one campaign (`RATE_LIMIT_STATUS_PER_IP_PER_MIN`), 0 = off.
     pub status_per_ip_per_minute: u32,
+    /// Heavy public reads (the draw's entrant list) per minute from one
+    /// client IP (`RATE_LIMIT_HEAVY_PER_IP_PER_MIN`), 0 = off.
+    pub heavy_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -148,6 +155,8 @@ impl Default for RateLimits {
             // holds an entry number, so it must not serve to enumerate
             // phone numbers; an entrant checks a few times at most.
             status_per_ip_per_minute: 30,
+            // A verifier downloads the list once; a 304 costs nothing.
+            heavy_per_ip_per_minute: 60,
         }
     }
 }
