@@ -93,6 +93,7 @@ impl TestEnv {
             channel_stats: None,
             public_base_url: None,
             prize_delivery: promo_api::config::PrizeDeliveryConfig::default(),
+            projector_stall: std::time::Duration::from_secs(30),
         }
     }
 

@@ -107,6 +107,7 @@ pub struct AbuseGuard {
     per_ip: Option<KeyedLimiter>,
     per_phone: Option<KeyedLimiter>,
     status_per_ip: Option<KeyedLimiter>,
+    heavy_per_ip: Option<KeyedLimiter>,
     salt: [u8; 32],
 }
 
@@ -123,6 +124,8 @@ impl AbuseGuard {
                 .then(|| KeyedLimiter::new(limits.per_phone_per_minute)),
             status_per_ip: (limits.status_per_ip_per_minute > 0)
                 .then(|| KeyedLimiter::new(limits.status_per_ip_per_minute)),
+            heavy_per_ip: (limits.heavy_per_ip_per_minute > 0)
+                .then(|| KeyedLimiter::new(limits.heavy_per_ip_per_minute)),
             limits,
             salt,
         }
@@ -188,6 +191,13 @@ fn status_check(request: &Request) -> Option<(Uuid, Door)> {
     }
     let id = path.strip_prefix("/e/")?.strip_suffix("/check")?;
     Uuid::parse_str(id).ok().map(|id| (id, Door::Page))
+}
+
+/// `GET /api/v1/events/{id}/draw/entrants`: large public answers.
+fn is_heavy_read(path: &str) -> bool {
+    path.strip_prefix("/api/v1/events/")
+        .and_then(|rest| rest.strip_suffix("/draw/entrants"))
+        .is_some_and(|id| Uuid::parse_str(id).is_ok())
 }
 
 /// The bucket of a client for status checks: its IPv4 address or IPv6 /64,
@@ -266,13 +276,24 @@ fn phone_of(door: Door, body: &[u8]) -> Option<PhoneNumber> {
     PhoneNumber::parse(&raw).ok()
 }
 
-/// Middleware: applies the limits to the entry doors and lets every other
-/// request through untouched.
+/// Middleware: applies the limits to the entry doors (`POST
+/// /api/v1/participations`, the entry page's form), to entry-status checks
+/// and to the draw's entrant list, and lets every other request through
+/// untouched.
 pub async fn guard(
     State(guard): State<std::sync::Arc<AbuseGuard>>,
     request: Request,
     next: Next,
 ) -> Response {
+    if request.method() == Method::GET && is_heavy_read(request.uri().path()) {
+        if let (Some(limiter), Some(ip)) = (&guard.heavy_per_ip, guard.client_ip(&request)) {
+            let key = guard.key(b"heavy", &status_key_material(ip, Uuid::nil()));
+            if let Err(wait) = limiter.check(key, Instant::now()) {
+                return rate_limited(Door::Api, wait, request, next).await;
+            }
+        }
+        return next.run(request).await;
+    }
     if let Some((campaign, door)) = status_check(&request) {
         if let (Some(limiter), Some(ip)) = (&guard.status_per_ip, guard.client_ip(&request)) {
             let key = guard.key(b"status", &status_key_material(ip, campaign));

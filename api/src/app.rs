@@ -49,6 +49,9 @@ use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
 
+/// How long in-flight requests may run after shutdown begins.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Concurrent group-commit writers: while one commits, the next collects.
 pub const REGISTRATION_WRITERS: usize = 4;
 
@@ -271,6 +274,7 @@ impl Application {
 
         let cancel = CancellationToken::new();
         let metrics = Metrics::default();
+        metrics.health.set_stall_after(config.projector_stall);
         let relay_wakeup = Arc::new(Notify::new());
         let (participation_log, log_task) =
             ParticipationLog::start(pool.clone(), cancel.child_token());
@@ -336,7 +340,9 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` resolves, then stops the background tasks.
+    /// Serves until `shutdown` resolves, gives in-flight requests
+    /// [`SHUTDOWN_DEADLINE`] to finish (a stalled client cannot hold the
+    /// process), then stops the background tasks.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -345,12 +351,26 @@ impl Application {
             self.abuse.clone(),
             crate::abuse::guard,
         ));
-        let served = axum::serve(
+        let stopping = CancellationToken::new();
+        let signal = stopping.clone();
+        let serve = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            signal.cancel();
+        });
+        let served = tokio::select! {
+            served = std::future::IntoFuture::into_future(serve) => served,
+            () = async {
+                stopping.cancelled().await;
+                tokio::time::sleep(SHUTDOWN_DEADLINE).await;
+            } => {
+                tracing::warn!(deadline = ?SHUTDOWN_DEADLINE, "requests still in flight at the shutdown deadline; closing them");
+                Ok(())
+            }
+        };
         self.cancel.cancel();
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;

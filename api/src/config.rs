@@ -34,6 +34,9 @@ pub struct Config {
     /// `https://promo.example.kr`), for absolute links such as the store QR
     /// code's; `None`: `http://{BIND_ADDR}` (the address actually bound).
     pub public_base_url: Option<String>,
+    /// A projector that has not moved forward for this long is reported
+    /// stalled (`PROJECTOR_STALL_SECS`, default 30).
+    pub projector_stall: Duration,
     /// Prize delivery: the notification gateway and the claim deadline job.
     pub prize_delivery: PrizeDeliveryConfig,
 }
@@ -89,6 +92,10 @@ impl Config {
                 "RATE_LIMIT_STATUS_PER_IP_PER_MIN",
                 defaults.status_per_ip_per_minute,
             )?,
+            heavy_per_ip_per_minute: env_number(
+                "RATE_LIMIT_HEAVY_PER_IP_PER_MIN",
+                defaults.heavy_per_ip_per_minute,
+            )?,
             trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
         };
@@ -131,6 +138,7 @@ impl Config {
             rate_limits: RateLimits::default(),
             channel_stats: channel_stats_from_env()?,
             public_base_url: public_base_url_from_env()?,
+            projector_stall: Duration::from_secs(env_number("PROJECTOR_STALL_SECS", 30u64)?.max(1)),
             prize_delivery: prize_delivery_from_env()?,
         };
         config.read_protection_settings()?;
@@ -197,6 +205,9 @@ pub struct RateLimits {
     /// Entry-status checks per minute from one client IP (an IPv6 /64) for
     /// one campaign (`RATE_LIMIT_STATUS_PER_IP_PER_MIN`), 0 = off.
     pub status_per_ip_per_minute: u32,
+    /// Heavy public reads (the draw's entrant list) per minute from one
+    /// client IP (`RATE_LIMIT_HEAVY_PER_IP_PER_MIN`), 0 = off.
+    pub heavy_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -212,6 +223,8 @@ impl Default for RateLimits {
             // holds an entry number, so it must not serve to enumerate
             // phone numbers; an entrant checks a few times at most.
             status_per_ip_per_minute: 30,
+            // A verifier downloads the list once; a 304 costs nothing.
+            heavy_per_ip_per_minute: 60,
         }
     }
 }

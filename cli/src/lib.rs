@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod embedded;
+pub mod recover_stream;
 pub mod replay;
 pub mod settings;
 pub mod token;

@@ -33,6 +33,11 @@ enum Command {
         /// The read model's name.
         read_model: String,
     },
+    /// After a database restore the relay refuses to start: set the lost
+    /// stream tail aside, start a new stream generation, reset projector
+    /// checkpoints and replay the read models (docs/operations.md). Run with
+    /// the service stopped.
+    RecoverStream,
     /// Measure throughput, latency, lag, draw and read times against this
     /// machine's own baselines; prints a Markdown table.
     Bench {
@@ -156,6 +161,21 @@ async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()>
     replayed.map(|_| ())
 }
 
+async fn run_recover_stream(settings: &Settings) -> anyhow::Result<()> {
+    let (database_url, nats_url, infra) = infrastructure(settings).await?;
+    let prefix = std::env::var("NATS_PREFIX").unwrap_or_else(|_| "promo".to_string());
+    let recovered = promo_cli::recover_stream::run(&database_url, &nats_url, &prefix).await;
+    if let Some(infra) = infra {
+        infra.stop().await?;
+    }
+    let report = recovered?;
+    eprintln!(
+        "recovered: {} lost stream messages set aside to {prefix}.quarantine; replayed {:?}",
+        report.set_aside, report.replayed
+    );
+    Ok(())
+}
+
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let (database_url, nats_url, infra) = infrastructure(settings).await?;
     let secret = jwt_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
@@ -183,6 +203,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve => serve(&settings).await.map(|()| 0),
         Command::Replay { read_model } => run_replay(&settings, &read_model).await.map(|()| 0),
+        Command::RecoverStream => run_recover_stream(&settings).await.map(|()| 0),
         Command::Bench { quick, output } => run_bench(&settings, quick, output).await.map(|()| 0),
         Command::Verify {
             source,

@@ -89,6 +89,18 @@ impl EventStreamNames {
         self.stream_name().trim_end_matches("_EVENTS").to_string() + "_DISTRIBUTION"
     }
 
+    /// Where projectors set aside messages found on the event stream that
+    /// are not the event store's (`{prefix}.quarantine`): outside
+    /// `{prefix}.events.>`, so nothing quarantined is ever consumed again.
+    pub fn quarantine_subject(&self) -> String {
+        format!("{}.quarantine", self.prefix)
+    }
+
+    /// `{PREFIX}_QUARANTINE`: the stream keeping quarantined messages.
+    pub fn quarantine_stream_name(&self) -> String {
+        self.stream_name().trim_end_matches("_EVENTS").to_string() + "_QUARANTINE"
+    }
+
     pub fn consumer_name(&self, projector: &str) -> String {
         format!("projector-{projector}")
     }
@@ -104,6 +116,27 @@ pub async fn ensure_event_stream(
         .get_or_create_stream(stream::Config {
             name: names.stream_name(),
             subjects: vec![names.all_events_subject()],
+            storage: stream::StorageType::File,
+            retention: stream::RetentionPolicy::Limits,
+            duplicate_window: Duration::from_secs(120),
+            allow_direct: true,
+            ..Default::default()
+        })
+        .await?;
+    Ok(stream)
+}
+
+/// Creates the quarantine stream if missing (kept forever; a two-minute
+/// de-duplication window, so the same message set aside by every projector
+/// is kept once).
+pub async fn ensure_quarantine_stream(
+    js: &jetstream::Context,
+    names: &EventStreamNames,
+) -> Result<stream::Stream, JetStreamError> {
+    let stream = js
+        .get_or_create_stream(stream::Config {
+            name: names.quarantine_stream_name(),
+            subjects: vec![names.quarantine_subject()],
             storage: stream::StorageType::File,
             retention: stream::RetentionPolicy::Limits,
             duplicate_window: Duration::from_secs(120),

@@ -7,9 +7,11 @@
 
 pub mod codec;
 pub mod group_commit;
+pub mod health;
 pub mod jetstream;
 pub mod metrics;
 pub mod participation_log;
+pub mod provenance;
 pub mod registrations;
 pub mod relay;
 pub mod secrets;

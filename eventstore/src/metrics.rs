@@ -1,6 +1,7 @@
 //! Prometheus metrics of the write and projection paths: appends, relay
 //! publish delay (commit → JetStream) and projector apply delay (commit →
-//! read model), per projector.
+//! read model), per projector; stalls, quarantined messages and a refused
+//! relay start.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -8,6 +9,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+
+use crate::health::Health;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ProjectorLabel {
@@ -35,6 +38,14 @@ pub struct Metrics {
     pub projector_applied: Family<ProjectorLabel, Counter>,
     pub projector_delay: Family<ProjectorLabel, Histogram, fn() -> Histogram>,
     pub projector_gaps: Family<ProjectorLabel, Counter>,
+    /// 1 while a projector is stalled or halted.
+    pub projector_stalled: Family<ProjectorLabel, Gauge>,
+    /// Foreign messages a projector set aside to the quarantine subject.
+    pub quarantined: Family<ProjectorLabel, Counter>,
+    /// 1 while the relay refuses to start (the start check failed).
+    pub relay_refused: Gauge,
+    /// What the background loops report, for `/ready`.
+    pub health: Health,
 }
 
 impl Default for Metrics {
@@ -48,6 +59,10 @@ impl Default for Metrics {
             projector_applied: Family::default(),
             projector_delay: Family::new_with_constructor(delay_histogram),
             projector_gaps: Family::default(),
+            projector_stalled: Family::default(),
+            quarantined: Family::default(),
+            relay_refused: Gauge::default(),
+            health: Health::default(),
         }
     }
 }
@@ -94,6 +109,21 @@ impl Metrics {
             "projector_gaps",
             "Messages a projector held back because an earlier one was missing",
             self.projector_gaps.clone(),
+        );
+        r.register(
+            "projector_stalled",
+            "1 while a projector has not moved forward for longer than PROJECTOR_STALL_SECS, or halted",
+            self.projector_stalled.clone(),
+        );
+        r.register(
+            "quarantined",
+            "Messages on the event stream that are not the event store's, set aside by a projector",
+            self.quarantined.clone(),
+        );
+        r.register(
+            "relay_refused",
+            "1 while the relay refuses to start because the stream is not the database's",
+            self.relay_refused.clone(),
         );
         r
     }

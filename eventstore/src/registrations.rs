@@ -142,6 +142,28 @@ pub async fn entrant_list_text(
     .await?)
 }
 
+/// `len` bytes of the canonical list text (ASCII) from byte `offset`: empty
+/// past the end, `None` if no list with that hash is stored. Serving the
+/// list chunk by chunk keeps a large list out of memory.
+pub async fn entrant_list_chunk(
+    pool: &PgPool,
+    campaign_id: Uuid,
+    list_hash: &str,
+    offset: i32,
+    len: i32,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT substr(list_text, $3 + 1, $4) FROM draw_entrant_lists \
+         WHERE campaign_id = $1 AND list_hash = $2",
+    )
+    .bind(campaign_id)
+    .bind(list_hash)
+    .bind(offset)
+    .bind(len)
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Whether the canonical list with the given hash holds the pid (lowercase
 /// hex). Every line is `<64 hex>,<weight>\n` and the weights are decimal, so
 /// 64 hex digits followed by `,` can only be a whole pid: a substring

@@ -13,6 +13,9 @@
 //!   crash between publish and cursor write republishes nothing and a crash
 //!   between commit and publish loses nothing.
 //! - One relay at a time: a Postgres advisory lock elects the leader.
+//! - The stream must be this database's: see [`start_check`].
+
+pub mod start_check;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,9 +26,10 @@ use sqlx::PgPool;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::jetstream::{ensure_event_stream, stream_tail, EventStreamNames, JetStreamError};
+use crate::jetstream::{ensure_event_stream, EventStreamNames, JetStreamError};
 use crate::metrics::Metrics;
 use crate::store::{self, GlobalPosition, StoreError};
+pub use start_check::StartCheckError;
 
 const BATCH_SIZE: i64 = 1_000;
 /// Polling interval when no wake-up arrives (other writers, held-back rows).
@@ -43,6 +47,8 @@ pub enum RelayError {
     Publish(#[from] jetstream::context::PublishError),
     #[error("the stream already held {0}; resynchronising")]
     Duplicate(String),
+    #[error(transparent)]
+    StartCheck(#[from] StartCheckError),
 }
 
 pub struct Relay {
@@ -67,7 +73,23 @@ impl Relay {
         };
 
         let mut stream = ensure_event_stream(&self.jetstream, &self.names).await?;
-        let (mut stream_last, mut previous) = stream_tail(&mut stream).await?;
+        let (mut stream_last, mut previous) = match start_check::resume_point(
+            &self.pool,
+            &mut stream,
+        )
+        .await
+        {
+            Ok(resume) => resume,
+            Err(StartCheckError::Refused(reason)) => {
+                tracing::error!(alert = true, %reason, "relay refuses to start; see docs/operations.md (promo recover-stream)");
+                self.metrics.relay_refused.set(1);
+                self.metrics.health.relay_refused(&reason);
+                return Err(StartCheckError::Refused(reason).into());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.metrics.relay_refused.set(0);
+        self.metrics.health.relay_started();
         let stored_cursor = store::relay_cursor(&self.pool).await?;
         if stored_cursor > previous {
             tracing::warn!(%stored_cursor, stream_tail = %previous,
@@ -91,15 +113,23 @@ impl Relay {
             }
 
             // Pipeline the whole batch, then confirm in order.
+            // Inside a batch each message also expects the one before it by
+            // message id: if one is refused (a foreign message took its
+            // sequence), every later one is refused too, instead of landing
+            // after the gap.
             let mut pending = Vec::with_capacity(events.len());
+            let mut before: Option<String> = None;
             for (offset, mut event) in events.into_iter().enumerate() {
                 event.previous = previous;
                 previous = event.position;
                 let payload = serde_json::to_vec(&event).map_err(JetStreamError::Envelope)?;
-                let message = PublishMessage::build()
+                let mut message = PublishMessage::build()
                     .payload(payload.into())
                     .message_id(event.message_id())
                     .expected_last_sequence(stream_last + offset as u64);
+                if let Some(id) = before.replace(event.message_id()) {
+                    message = message.expected_last_message_id(id);
+                }
                 let ack = self
                     .jetstream
                     .send_publish(self.names.event_subject(&event), message)

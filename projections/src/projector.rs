@@ -13,6 +13,19 @@
 //! (re)start the durable consumer is recreated to deliver from the stream
 //! sequence after the checkpoint, so a crash between commit and ack costs a
 //! skipped redelivery, not a wait for the ack timeout.
+//!
+//! No silent stalls: only the event store's own events are applied (see
+//! [`quarantine`]); a projector that cannot move forward for longer than
+//! `PROJECTOR_STALL_SECS` is reported stalled (log, `promo_projector_stalled`,
+//! `/ready`), and one that meets a real event it cannot apply halts, alone
+//! and loudly, instead of retrying it forever.
+
+mod checkpoint;
+mod quarantine;
+mod segments;
+
+pub use checkpoint::{load_checkpoint, save_checkpoint, Checkpoint};
+pub use segments::{segments, Segment};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,11 +33,13 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer, message::AckKind};
 use chrono::Utc;
 use futures::{FutureExt, StreamExt};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
 use promo_eventstore::codec::Decoded;
-use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames, JetStreamError};
+use promo_eventstore::jetstream::{
+    ensure_event_stream, ensure_quarantine_stream, EventStreamNames, JetStreamError,
+};
 use promo_eventstore::metrics::{Metrics, ProjectorLabel};
 use promo_eventstore::store::{GlobalPosition, StoredEvent};
 
@@ -107,26 +122,6 @@ pub trait Projection: Send + Sync + 'static {
     }
 }
 
-/// One step of a set-based `apply_batch`: a run of consecutive
-/// registrations to fold together, or any other single event to apply in
-/// order (after the run before it was flushed).
-pub enum Segment<'a> {
-    Registrations(&'a [StoredEvent]),
-    Other(&'a StoredEvent),
-}
-
-/// Splits a batch, in order, into [`Segment`]s: "fold a run of
-/// registrations, flush on anything else", the shape every read model whose
-/// registration updates commute shares.
-pub fn segments(events: &[StoredEvent]) -> impl Iterator<Item = Segment<'_>> {
-    events
-        .chunk_by(|a, b| a.is_registration() && b.is_registration())
-        .map(|chunk| match chunk {
-            [single] if !single.is_registration() => Segment::Other(single),
-            run => Segment::Registrations(run),
-        })
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
     #[error(transparent)]
@@ -137,64 +132,16 @@ pub enum ProjectorError {
     JetStream(#[from] JetStreamError),
     #[error("consumer: {0}")]
     Consumer(String),
+    #[error("store: {0}")]
+    Store(#[from] promo_eventstore::store::StoreError),
+    #[error("quarantine: {0}")]
+    Quarantine(String),
 }
 
-/// A checkpoint: the last applied position and the stream sequence it came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Checkpoint {
-    pub position: GlobalPosition,
-    pub stream_sequence: u64,
-}
-
-pub async fn load_checkpoint(
-    conn: &mut PgConnection,
-    projector: &str,
-    for_update: bool,
-) -> Result<Checkpoint, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO projector_checkpoints (projector, transaction_id, position) \
-         VALUES ($1, '0', 0) ON CONFLICT DO NOTHING",
-    )
-    .bind(projector)
-    .execute(&mut *conn)
-    .await?;
-    let sql = if for_update {
-        "SELECT transaction_id::text AS t, position, stream_sequence FROM projector_checkpoints \
-         WHERE projector = $1 FOR UPDATE"
-    } else {
-        "SELECT transaction_id::text AS t, position, stream_sequence FROM projector_checkpoints \
-         WHERE projector = $1"
-    };
-    let row = sqlx::query(sql)
-        .bind(projector)
-        .fetch_one(&mut *conn)
-        .await?;
-    let t: String = row.try_get("t")?;
-    Ok(Checkpoint {
-        position: GlobalPosition {
-            transaction_id: t.parse().unwrap_or(0),
-            position: row.try_get("position")?,
-        },
-        stream_sequence: row.try_get::<i64, _>("stream_sequence")?.max(0) as u64,
-    })
-}
-
-pub async fn save_checkpoint(
-    conn: &mut PgConnection,
-    projector: &str,
-    checkpoint: Checkpoint,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE projector_checkpoints SET transaction_id = $2::text::xid8, position = $3, \
-         stream_sequence = $4, updated_at = now() WHERE projector = $1",
-    )
-    .bind(projector)
-    .bind(checkpoint.position.transaction_id.to_string())
-    .bind(checkpoint.position.position)
-    .bind(checkpoint.stream_sequence as i64)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// What one batch did, for stall detection.
+struct BatchOutcome {
+    applied: usize,
+    held_back: usize,
 }
 
 pub struct Projector {
@@ -207,13 +154,61 @@ pub struct Projector {
 
 impl Projector {
     /// Runs until cancelled, restarting with backoff after any error.
+    /// A real event that cannot be applied (it does not decode, or the read
+    /// model refuses it) halts this projector until restarted.
     pub async fn run(self, cancel: CancellationToken) {
+        let name = self.projection.name();
         promo_eventstore::supervise::restart_on_error(
-            &format!("projector {}", self.projection.name()),
+            &format!("projector {name}"),
             &cancel,
-            || self.consume(&cancel),
+            || async {
+                match self.consume(&cancel).await {
+                    Err(ProjectorError::Projection(error))
+                        if !matches!(error, ProjectionError::Database(_)) =>
+                    {
+                        let reason = error.to_string();
+                        tracing::error!(alert = true, projector = name, %reason,
+                            "projector halted: a real event cannot be applied");
+                        self.metrics
+                            .projector_stalled
+                            .get_or_create(&self.label())
+                            .set(1);
+                        self.metrics.health.projector_halted(name, &reason);
+                        cancel.cancelled().await;
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.stuck(&error.to_string());
+                        Err(error)
+                    }
+                    Ok(()) => Ok(()),
+                }
+            },
         )
         .await;
+    }
+
+    /// Reports no progress; logs and sets the metric once past the threshold.
+    fn stuck(&self, reason: &str) {
+        let name = self.projection.name();
+        if let Some(stuck_for) = self.metrics.health.projector_stuck(name, reason) {
+            tracing::error!(alert = true, projector = name, stuck_secs = stuck_for.as_secs(),
+                %reason, "projector stalled");
+            self.metrics
+                .projector_stalled
+                .get_or_create(&self.label())
+                .set(1);
+        }
+    }
+
+    fn progressed(&self) {
+        self.metrics
+            .health
+            .projector_progressed(self.projection.name());
+        self.metrics
+            .projector_stalled
+            .get_or_create(&self.label())
+            .set(0);
     }
 
     fn label(&self) -> ProjectorLabel {
@@ -233,6 +228,7 @@ impl Projector {
         };
         let checkpoint = load_checkpoint(&mut lock_conn, name, false).await?;
         let stream = ensure_event_stream(&self.jetstream, &self.names).await?;
+        ensure_quarantine_stream(&self.jetstream, &self.names).await?;
         let consumer_name = self.names.consumer_name(name);
         // Recreate the consumer at the checkpoint (see module docs).
         let _ = stream.delete_consumer(&consumer_name).await;
@@ -279,24 +275,51 @@ impl Projector {
                     _ => break,
                 }
             }
-            self.apply_batch(batch).await?;
+            let outcome = self.apply_batch(batch).await?;
+            if outcome.held_back > 0 && outcome.applied == 0 {
+                self.stuck("waiting for a missing earlier event (a gap on the stream)");
+            } else {
+                self.progressed();
+            }
         }
     }
 
-    async fn apply_batch(&self, batch: Vec<jetstream::Message>) -> Result<(), ProjectorError> {
+    async fn apply_batch(
+        &self,
+        batch: Vec<jetstream::Message>,
+    ) -> Result<BatchOutcome, ProjectorError> {
         let name = self.projection.name();
         let mut tx = self.pool.begin().await?;
         let mut checkpoint = load_checkpoint(&mut tx, name, true).await?;
+        let parsed: Vec<Result<StoredEvent, String>> = batch
+            .iter()
+            .map(|m| {
+                serde_json::from_slice(&m.payload)
+                    .map_err(|e| format!("not an event envelope: {e}"))
+            })
+            .collect();
+        let envelopes: Vec<&StoredEvent> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let mut verdicts = promo_eventstore::provenance::genuine(&mut tx, &envelopes)
+            .await?
+            .into_iter();
         let mut done = Vec::with_capacity(batch.len());
         let mut held_back = Vec::new();
-        let mut poison = Vec::new();
+        let mut foreign = Vec::new();
         let mut to_apply = Vec::with_capacity(batch.len());
-        for message in batch {
-            let event: StoredEvent = match serde_json::from_slice(&message.payload) {
+        for (message, parsed) in batch.into_iter().zip(parsed) {
+            let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+            const FORGED: &str = "does not match its row in the event store, or has none";
+            let event = match parsed.and_then(|e| match verdicts.next() {
+                Some(true) => Ok(e),
+                _ => Err(FORGED.to_string()),
+            }) {
                 Ok(event) => event,
-                Err(error) => {
-                    tracing::error!(projector = name, %error, "not an event envelope; terminating message");
-                    poison.push(message);
+                Err(reason) if held_back.is_empty() => {
+                    foreign.push((message, reason));
+                    continue;
+                }
+                Err(_) => {
+                    held_back.push(message);
                     continue;
                 }
             };
@@ -315,18 +338,31 @@ impl Projector {
             } else {
                 checkpoint = Checkpoint {
                     position: event.position,
-                    stream_sequence: message.info().map(|i| i.stream_sequence).unwrap_or(0),
+                    stream_sequence: sequence,
                 };
                 to_apply.push(event);
                 done.push(message);
             }
         }
+        // Set aside before the checkpoint passes them: a crash in between
+        // sets them aside again (kept once by the message id).
+        for (message, reason) in &foreign {
+            quarantine::set_aside(&self.jetstream, &self.names, name, message, reason)
+                .await
+                .map_err(ProjectorError::Quarantine)?;
+            self.metrics.quarantined.get_or_create(&self.label()).inc();
+            let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+            checkpoint.stream_sequence = checkpoint.stream_sequence.max(sequence);
+        }
+        done.extend(foreign.into_iter().map(|(message, _)| message));
         if let Err(error) = self.projection.apply_batch(&mut tx, &to_apply).await {
             tracing::error!(projector = name, up_to = %checkpoint.position, %error, "projection failed");
             drop(tx);
             return Err(error.into());
         }
         let applied: Vec<_> = to_apply.iter().map(|e| e.recorded_at).collect();
+        let applied_count = applied.len();
+        let held_back_count = held_back.len();
         save_checkpoint(&mut tx, name, checkpoint).await?;
         tx.commit().await?;
 
@@ -353,9 +389,9 @@ impl Projector {
         for message in held_back {
             let _ = message.ack_with(AckKind::Nak(Some(GAP_RETRY))).await;
         }
-        for message in poison {
-            let _ = message.ack_with(AckKind::Term).await;
-        }
-        Ok(())
+        Ok(BatchOutcome {
+            applied: applied_count,
+            held_back: held_back_count,
+        })
     }
 }

@@ -1101,3 +1101,53 @@ async fn an_api_clock_running_ahead_cannot_let_an_entry_commit_after_the_freeze(
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn the_entrant_list_is_streamed_revalidated_by_etag_and_rate_limited_per_ip() {
+    let env = TestEnv::new().await;
+    let mut config = env.config();
+    config.rate_limits.heavy_per_ip_per_minute = 3;
+    let app = TestApp::spawn_with(&env, config, BuildOptions::default()).await;
+    let people = entrants(5);
+    let campaign = ended_campaign_with_rules(
+        &app,
+        json!({"winnerCount": 1, "visitBonus": false}),
+        &people,
+    )
+    .await;
+    let (status, drawn) = draw(&app, campaign, Some(OWNER), json!({})).await;
+    assert_eq!(status, 200, "{drawn}");
+    let list_hash = drawn["verification"]["listHash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = app.url(&format!("/api/v1/events/{campaign}/draw/entrants"));
+
+    let response = app.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(etag, format!("\"{list_hash}\""));
+    let text = response.text().await.unwrap();
+    assert_eq!(text.lines().count(), 5);
+    assert_eq!(
+        hex32(&CanonicalList::parse_text(&text).unwrap().hash()),
+        list_hash
+    );
+
+    let response = app
+        .client
+        .get(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 304);
+    assert!(response.text().await.unwrap().is_empty());
+
+    // The third request in the minute is the last one allowed.
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
+    let response = app.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    app.stop().await;
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,6 +16,7 @@ use promo_application::campaigns;
 use promo_application::draws::{self, DrawWinners, Masked};
 use promo_domain::draw::DrawnEntrant;
 use promo_eventstore::registrations;
+use promo_eventstore::store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -235,32 +236,82 @@ pub async fn show_draw(
 /// the draw's `listHash` (public).
 #[utoipa::path(get, path = "/api/v1/events/{eventId}/draw/entrants", tag = "draws",
     params(("eventId" = Uuid, Path)),
-    responses((status = 200, content_type = "text/plain", body = String),
+    responses((status = 200, content_type = "text/plain", body = String,
+            description = "streamed; `ETag` is the list hash"),
+        (status = 304, description = "`If-None-Match` names the list hash"),
         (status = 404, body = ErrorBody, description = "EVENT_NOT_FOUND, PART_008 no draw yet")))]
 pub async fn entrant_list(
     State(state): State<AppState>,
     CampaignId(campaign_id): CampaignId,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     campaigns::load(&state.app, campaign_id).await?;
     let record = draws::require_record(&state.app, campaign_id).await?;
-    let text = registrations::entrant_list_text(&state.app.pool, campaign_id, &record.list_hash)
+    let etag = format!("\"{}\"", record.list_hash);
+    if matches_etag(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let pool = state.app.pool.clone();
+    let hash = record.list_hash.clone();
+    let missing = || {
+        ApiError::internal(format!(
+            "entrant list {} of campaign {campaign_id} is missing",
+            record.list_hash
+        ))
+    };
+    // The first chunk is read before answering, so a missing list is a 500,
+    // not a broken 200.
+    let first = registrations::entrant_list_chunk(&pool, campaign_id, &hash, 0, LIST_CHUNK)
         .await
         .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::internal(format!(
-                "entrant list {} of campaign {campaign_id} is missing",
-                record.list_hash
-            ))
-        })?;
+        .ok_or_else(missing)?;
+    let chunks = futures::stream::try_unfold((Some(first), LIST_CHUNK), move |(first, offset)| {
+        let (pool, hash) = (pool.clone(), hash.clone());
+        async move {
+            // `offset` is where the next read starts.
+            let (chunk, next) = match first {
+                Some(chunk) => (chunk, offset),
+                None => (
+                    registrations::entrant_list_chunk(
+                        &pool,
+                        campaign_id,
+                        &hash,
+                        offset,
+                        LIST_CHUNK,
+                    )
+                    .await?
+                    .unwrap_or_default(),
+                    offset.saturating_add(LIST_CHUNK),
+                ),
+            };
+            Ok::<_, StoreError>(
+                (!chunk.is_empty()).then(|| (axum::body::Bytes::from(chunk), (None, next))),
+            )
+        }
+    });
     Ok((
         [
             (
                 header::CONTENT_TYPE,
                 "text/plain; charset=utf-8".to_string(),
             ),
-            (header::ETAG, format!("\"{}\"", record.list_hash)),
+            (header::ETAG, etag),
         ],
-        text,
+        axum::body::Body::from_stream(chunks),
     )
         .into_response())
+}
+
+/// Bytes of the entrant list read from the database at a time.
+const LIST_CHUNK: i32 = 256 * 1024;
+
+/// `If-None-Match` names `etag` (or `*`); weak validators compare equal.
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
 }

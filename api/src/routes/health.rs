@@ -22,16 +22,34 @@ pub async fn health() -> impl IntoResponse {
     Json(json!({"status": "UP"}))
 }
 
-/// Postgres and NATS answer.
+/// Postgres and NATS answer, the relay runs and no projector is stalled or
+/// halted (each problem is named, with the projector's lag in events).
 #[utoipa::path(get, path = "/ready", tag = "ops",
-    responses((status = 200, description = "ready"), (status = 503, description = "a dependency is down")))]
+    responses((status = 200, description = "ready"),
+        (status = 503, description = "a dependency is down, the relay refused to start, or a projector is stalled or halted")))]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let database = sqlx::query_scalar::<_, i32>("SELECT 1")
         .fetch_one(&state.app.pool)
         .await
         .is_ok();
     let nats = state.nats.connection_state() == async_nats::connection::State::Connected;
-    let status = if database && nats {
+    let mut problems = Vec::new();
+    for problem in state.app.metrics.health.problems() {
+        let lag = if problem.component == "projector" {
+            projector_lag(&state, &problem.name).await
+        } else {
+            None
+        };
+        problems.push(json!({
+            "component": problem.component,
+            "name": problem.name,
+            "state": problem.state,
+            "reason": problem.reason,
+            "forSecs": problem.for_secs,
+            "lagEvents": lag,
+        }));
+    }
+    let status = if database && nats && problems.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -42,8 +60,21 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
             "status": if status == StatusCode::OK { "READY" } else { "NOT_READY" },
             "database": database,
             "nats": nats,
+            "problems": problems,
         })),
     )
+}
+
+/// Events in the store after the projector's checkpoint.
+async fn projector_lag(state: &AppState, projector: &str) -> Option<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM events e, projector_checkpoints c WHERE c.projector = $1 \
+         AND (e.transaction_id, e.position) > (c.transaction_id, c.position)",
+    )
+    .bind(projector)
+    .fetch_one(&state.app.pool)
+    .await
+    .ok()
 }
 
 /// Prometheus metrics: appends, relay lag, projector lag.
