@@ -16,3 +16,4 @@ mod relay;
 mod replay;
 mod self_check;
 mod store_visits;
+mod text_fields;
