@@ -91,6 +91,7 @@ impl TestEnv {
             rate_limits: promo_api::config::RateLimits::default(),
             channel_stats: None,
             public_base_url: None,
+            metrics_addr: None,
         }
     }
 

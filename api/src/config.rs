@@ -33,6 +33,25 @@ pub struct Config {
     /// `https://promo.example.kr`), for absolute links such as the store QR
     /// code's; `None`: `http://{BIND_ADDR}` (the address actually bound).
     pub public_base_url: Option<String>,
+    /// Where `/metrics` is served (`METRICS_ADDR`, e.g. `127.0.0.1:9090`):
+    /// when set, only there and not on `bind_addr`; `None`: on `bind_addr`.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// The shortest owner-token secret the service starts with: HS256 keys of
+/// fewer than 32 bytes can be guessed offline from one token.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Refuses an owner-token secret shorter than [`MIN_JWT_SECRET_BYTES`].
+pub fn check_jwt_secret(secret: &str) -> anyhow::Result<()> {
+    if secret.len() < MIN_JWT_SECRET_BYTES {
+        anyhow::bail!(
+            "AUTH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (it has {}); \
+             generate one with `openssl rand -hex 32`",
+            secret.len()
+        );
+    }
+    Ok(())
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -108,7 +127,16 @@ impl Config {
             rate_limits: RateLimits::default(),
             channel_stats: channel_stats_from_env()?,
             public_base_url: public_base_url_from_env()?,
+            metrics_addr: match std::env::var("METRICS_ADDR") {
+                Ok(v) if !v.trim().is_empty() => Some(
+                    v.trim()
+                        .parse()
+                        .map_err(|e| anyhow::anyhow!("METRICS_ADDR: {e}"))?,
+                ),
+                _ => None,
+            },
         };
+        check_jwt_secret(&config.jwt_secret)?;
         config.read_protection_settings()?;
         Ok(config)
     }

@@ -81,24 +81,51 @@ fn init_tracing(settings: &Settings) {
     }
 }
 
-/// `AUTH_JWT_SECRET`, or a random one kept in the data folder for local use.
+/// `AUTH_JWT_SECRET` (at least 32 bytes), or a random one kept in the data folder for local use:
+/// 32 random bytes as hex in a file only its owner can read (0600).
 fn jwt_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
     if let Some(secret) = configured {
-        if secret.len() < 16 {
-            anyhow::bail!("AUTH_JWT_SECRET must be at least 16 characters");
-        }
+        promo_api::config::check_jwt_secret(secret)?;
         return Ok(secret.to_owned());
     }
     let path = data_dir.join("jwt-secret");
     if let Ok(secret) = std::fs::read_to_string(&path) {
-        return Ok(secret.trim().to_string());
+        let secret = secret.trim().to_string();
+        promo_api::config::check_jwt_secret(&secret).with_context(|| {
+            format!(
+                "{} is too short; delete it to make a new one",
+                path.display()
+            )
+        })?;
+        return Ok(secret);
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let secret = hex::encode(promo_eventstore::secrets::random_bytes::<32>()?);
-    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    write_private(&path, secret.as_bytes())?;
     tracing::warn!(path = %path.display(), "AUTH_JWT_SECRET not set: using a generated local secret");
     Ok(secret)
+}
+
+/// Whether `serve` prints an owner token: only in the embedded development setup (no
+/// `DATABASE_URL`/`NATS_URL`) and never when `AUTH_JWT_SECRET` is set.
+fn prints_local_token(embedded: bool, secret_configured: bool) -> bool {
+    embedded && !secret_configured
+}
+
+/// Creates `path` readable and writable by its owner only (0600), failing if it exists.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 async fn shutdown_signal() {
@@ -160,11 +187,15 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let config = Config::from_env(database_url, nats_url, secret.clone())?;
     let app = Application::build(config, BuildOptions::default()).await?;
     let addr = app.local_addr();
-    let token = Auth::new(&secret).issue("owner-local", Duration::from_secs(30 * 24 * 3600));
     println!("promo is serving on http://{addr}");
     println!("  OpenAPI:  http://{addr}/openapi.json");
-    println!("  owner token for local use (sub=owner-local, 30 days):");
-    println!("  export TOKEN={token}");
+    // A token is printed only for the embedded development setup: never
+    // when the servers or the secret are configured (a real deployment).
+    if prints_local_token(infra.is_some(), settings.jwt_secret.is_some()) {
+        let token = Auth::new(&secret).issue("owner-local", Duration::from_secs(30 * 24 * 3600));
+        println!("  owner token for local use (sub=owner-local, 30 days):");
+        println!("  export TOKEN={token}");
+    }
     let served = app.run_until_stopped(shutdown_signal()).await;
     if let Some(infra) = infra {
         infra.stop().await?;
@@ -209,5 +240,42 @@ async fn main() -> std::process::ExitCode {
             eprintln!("promo: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{jwt_secret, prints_local_token};
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_generated_secret_is_private_and_long_and_short_ones_are_refused() {
+        let dir = std::env::temp_dir().join(format!("promo-jwt-{}", uuid::Uuid::new_v4()));
+        let secret = jwt_secret(None, &dir).unwrap();
+        assert_eq!(secret.len(), 64);
+        assert!(hex::decode(&secret).is_ok_and(|b| b.len() == 32));
+        let mode = std::fs::metadata(dir.join("jwt-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(jwt_secret(None, &dir).unwrap(), secret, "kept");
+
+        let short = "0123456789abcdef0123456789abcde";
+        let refused = jwt_secret(Some(short), &dir).unwrap_err().to_string();
+        assert!(refused.contains("at least 32 bytes"), "{refused}");
+        assert!(jwt_secret(Some(&format!("{short}f")), &dir).is_ok());
+
+        std::fs::write(dir.join("jwt-secret"), "tooshort").unwrap();
+        assert!(jwt_secret(None, &dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_token_is_printed_only_for_the_embedded_setup_without_a_configured_secret() {
+        assert!(prints_local_token(true, false));
+        assert!(!prints_local_token(true, true));
+        assert!(!prints_local_token(false, false));
+        assert!(!prints_local_token(false, true));
     }
 }

@@ -7,7 +7,7 @@
 //! | `PROMO_DATA_DIR` | the embedded Postgres/NATS data folder (`with-infra` uses its `with-infra/` subfolder); `serve` keeps its generated JWT secret there | `data` |
 //! | `PROMO_NATS_CONF` | the config file of the embedded nats-server | `nats.conf` beside the workspace if it exists, else `nats.conf` |
 //! | `DATABASE_URL`, `NATS_URL` | external servers instead of the embedded ones, when both are set | embedded instances |
-//! | `AUTH_JWT_SECRET` | `serve`: the owner-token secret, at least 16 characters | generated into `<data>/jwt-secret` |
+//! | `AUTH_JWT_SECRET` | `serve`: the owner-token secret, at least 32 bytes (no token is printed when set) | generated into `<data>/jwt-secret` (0600, 32 random bytes as hex) |
 //! | `RUST_LOG` | the log filter | `info,sqlx=warn` |
 //! | `LOG_FORMAT` | `json` for JSON logs | plain text |
 //! | `PATH` | finding `initdb`, `pg_ctl`, `nats-server`, `runuser`, `apt-get`, `sudo` | system bin folders only |

@@ -14,6 +14,7 @@ mod participations;
 mod privacy;
 mod relay;
 mod replay;
+mod secrets;
 mod self_check;
 mod store_visits;
 mod text_fields;
