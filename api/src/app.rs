@@ -295,7 +295,11 @@ impl Application {
             nats,
             public_base_url: public_base_url.into(),
         };
-        let abuse = Arc::new(crate::abuse::AbuseGuard::new(config.rate_limits.clone()));
+        let abuse = Arc::new(crate::abuse::AbuseGuard::new(
+            config.rate_limits.clone(),
+            &state.app.pool,
+            &config.jwt_secret,
+        ));
         let metrics_listener = match config.metrics_addr {
             Some(addr) => Some(
                 TcpListener::bind(addr)

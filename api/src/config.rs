@@ -87,6 +87,11 @@ impl Config {
             )?,
             trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
+            shared: match std::env::var("RATE_LIMIT_STORE").as_deref().map(str::trim) {
+                Err(_) | Ok("") | Ok("postgres") => true,
+                Ok("memory") => false,
+                Ok(other) => anyhow::bail!("RATE_LIMIT_STORE: {other:?} is not postgres or memory"),
+            },
         };
         Ok(())
     }
@@ -157,6 +162,10 @@ pub struct RateLimits {
     /// Entry-status checks per minute from one client IP (an IPv6 /64) for
     /// one campaign (`RATE_LIMIT_STATUS_PER_IP_PER_MIN`), 0 = off.
     pub status_per_ip_per_minute: u32,
+    /// Keep the buckets in Postgres, shared by every instance on the
+    /// database (`RATE_LIMIT_STORE=postgres`, the default), or in this
+    /// process only (`memory`).
+    pub shared: bool,
 }
 
 impl Default for RateLimits {
@@ -172,6 +181,7 @@ impl Default for RateLimits {
             // holds an entry number, so it must not serve to enumerate
             // phone numbers; an entrant checks a few times at most.
             status_per_ip_per_minute: 30,
+            shared: true,
         }
     }
 }
