@@ -96,3 +96,69 @@ pub mod enums {
         ENDED,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ApiDoc;
+    use serde_json::Value;
+    use utoipa::OpenApi;
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap()
+    }
+
+    #[test]
+    fn bounds_enums_and_integer_parameters_are_stated() {
+        let doc = document();
+        let publish = &doc["components"]["schemas"]["PublishRequest"]["properties"];
+        assert_eq!(publish["winnerCount"]["minimum"], 1);
+        assert_eq!(publish["winnerCount"]["maximum"], 1000);
+        assert_eq!(publish["alternateCount"]["maximum"], 100);
+        assert_eq!(publish["claimDays"]["minimum"], 1);
+        assert_eq!(publish["claimDays"]["maximum"], 90);
+        let channels = &doc["components"]["schemas"]["ChannelName"]["enum"];
+        assert!(channels.as_array().unwrap().contains(&"STORE_QR".into()));
+        let participation = &doc["components"]["schemas"]["ParticipationRequest"];
+        for field in ["eventId", "name", "phoneNumber", "channel"] {
+            assert!(
+                participation["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&field.into()),
+                "{field}"
+            );
+        }
+        let list = &doc["paths"]["/api/v1/events/{eventId}/participants"]["get"]["parameters"];
+        let page = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "page")
+            .unwrap();
+        assert!(
+            page["schema"]["type"].to_string().contains("integer"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn every_body_answers_415_and_413_and_owner_endpoints_401() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = &operation["responses"];
+                if operation.get("requestBody").is_some() {
+                    for status in ["400", "413", "415"] {
+                        assert!(responses.get(status).is_some(), "{method} {path} {status}");
+                    }
+                }
+                if operation.get("security").is_some() {
+                    assert!(responses.get("401").is_some(), "{method} {path} 401");
+                }
+                assert!(responses.get("500").is_some(), "{method} {path} 500");
+            }
+        }
+        let entries = &doc["paths"]["/api/v1/participations"]["post"]["responses"];
+        assert!(entries.get("429").is_some());
+    }
+}
