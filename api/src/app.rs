@@ -227,6 +227,10 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config, options: BuildOptions) -> anyhow::Result<Self> {
         crate::config::check_jwt_secret(&config.jwt_secret)?;
+        let master_keys = config.master_keys.clone().context(
+            "PROMO_MASTER_KEY (64 hex digits) or PROMO_MASTER_KEY_FILE must be set: \
+             the master key that wraps the campaign secrets",
+        )?;
         let pool = store::connect(&config.database_url, config.max_db_connections)
             .await
             .context("connecting to Postgres (DATABASE_URL)")?;
@@ -262,8 +266,19 @@ impl Application {
             cancel.child_token(),
         );
         let commands = CommandService::new(&pool, registrations, &metrics, &relay_wakeup);
+        let secrets = Arc::new(SecretStore::new(pool.clone(), master_keys));
+        let rewrapped = secrets
+            .rewrap_all()
+            .await
+            .context("wrapping campaign secrets with the master key")?;
+        if rewrapped > 0 {
+            tracing::info!(
+                rewrapped,
+                "campaign secrets re-wrapped with the current master key"
+            );
+        }
         let app = Arc::new(App::new(AppParts {
-            secrets: Arc::new(SecretStore::new(pool.clone())),
+            secrets,
             pool,
             commands,
             participation_log,

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use anyhow::Context;
 use promo_application::jobs::channel_stats::ChannelStatsSettings;
+use promo_eventstore::secrets::{MasterKey, MasterKeys};
 
 /// Where the service finds its parts and how it presents itself.
 #[derive(Debug, Clone)]
@@ -36,6 +38,51 @@ pub struct Config {
     /// Where `/metrics` is served (`METRICS_ADDR`, e.g. `127.0.0.1:9090`):
     /// when set, only there and not on `bind_addr`; `None`: on `bind_addr`.
     pub metrics_addr: Option<SocketAddr>,
+    /// The master key wrapping the campaign secrets (`PROMO_MASTER_KEY`,
+    /// 64 hex digits, or `PROMO_MASTER_KEY_FILE`, a file only its owner can
+    /// read) and, during a rotation, the previous one
+    /// (`PROMO_MASTER_KEY_PREVIOUS`). Required to start.
+    pub master_keys: Option<MasterKeys>,
+}
+
+/// `PROMO_MASTER_KEY` or `PROMO_MASTER_KEY_FILE`, with
+/// `PROMO_MASTER_KEY_PREVIOUS`; `None` when neither key is set.
+pub fn master_keys_from_env() -> anyhow::Result<Option<MasterKeys>> {
+    let current = match (
+        std::env::var("PROMO_MASTER_KEY")
+            .ok()
+            .filter(|v| !v.trim().is_empty()),
+        std::env::var_os("PROMO_MASTER_KEY_FILE").filter(|v| !v.is_empty()),
+    ) {
+        (Some(hex), _) => MasterKey::from_hex(&hex).context("PROMO_MASTER_KEY")?,
+        (None, Some(path)) => read_master_key_file(std::path::Path::new(&path))?,
+        (None, None) => return Ok(None),
+    };
+    let previous = match std::env::var("PROMO_MASTER_KEY_PREVIOUS") {
+        Ok(hex) if !hex.trim().is_empty() => {
+            Some(MasterKey::from_hex(&hex).context("PROMO_MASTER_KEY_PREVIOUS")?)
+        }
+        _ => None,
+    };
+    Ok(Some(MasterKeys { current, previous }))
+}
+
+/// Reads a master key file, refusing one that others may read.
+pub fn read_master_key_file(path: &std::path::Path) -> anyhow::Result<MasterKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "{}: the master key file must be readable by its owner only (chmod 600)",
+            path.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    MasterKey::from_hex(&text).with_context(|| path.display().to_string())
 }
 
 /// The shortest owner-token secret the service starts with: HS256 keys of
@@ -140,6 +187,7 @@ impl Config {
                 ),
                 _ => None,
             },
+            master_keys: master_keys_from_env()?,
         };
         check_jwt_secret(&config.jwt_secret)?;
         config.read_protection_settings()?;

@@ -23,6 +23,7 @@ use crate::routes::{
         store_qr::store_qr, self_check::entry_status, self_check::public_winners,
         health::health, health::ready, health::metrics,
     ),
+    components(schemas(enums::ChannelName, enums::ObjectiveName, enums::StatusName)),
     modifiers(&BearerAuth, &CommonResponses),
 )]
 pub struct ApiDoc;
@@ -139,6 +140,32 @@ mod tests {
             page["schema"]["type"].to_string().contains("integer"),
             "{page}"
         );
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(value: &Value, found: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        found.push(r.clone());
+                    }
+                    map.values().for_each(|v| refs(v, found));
+                }
+                Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        for r in found {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "unresolvable {r}"
+            );
+        }
     }
 
     #[test]

@@ -107,6 +107,28 @@ fn jwt_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Strin
     Ok(secret)
 }
 
+/// The master key wrapping campaign secrets: `PROMO_MASTER_KEY`/`PROMO_MASTER_KEY_FILE`, or in
+/// the embedded development setup a key generated once into `<data>/master-key` (0600).
+fn master_keys(
+    embedded: bool,
+    data_dir: &Path,
+) -> anyhow::Result<promo_eventstore::secrets::MasterKeys> {
+    use promo_eventstore::secrets::{MasterKey, MasterKeys};
+    if let Some(keys) = promo_api::config::master_keys_from_env()? {
+        return Ok(keys);
+    }
+    if !embedded {
+        anyhow::bail!("PROMO_MASTER_KEY (64 hex digits) or PROMO_MASTER_KEY_FILE must be set");
+    }
+    let path = data_dir.join("master-key");
+    if !path.exists() {
+        write_private(&path, MasterKey::generate()?.to_hex().as_bytes())?;
+    }
+    Ok(MasterKeys::new(promo_api::config::read_master_key_file(
+        &path,
+    )?))
+}
+
 /// Whether `serve` prints an owner token: only in the embedded development setup (no
 /// `DATABASE_URL`/`NATS_URL`) and never when `AUTH_JWT_SECRET` is set.
 fn prints_local_token(embedded: bool, secret_configured: bool) -> bool {
@@ -174,7 +196,8 @@ async fn run_bench(
 
 async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()> {
     let (database_url, _, infra) = infrastructure(settings).await?;
-    let replayed = promo_cli::replay::run(&database_url, read_model).await;
+    let keys = master_keys(infra.is_some(), &settings.data_dir)?;
+    let replayed = promo_cli::replay::run(&database_url, read_model, keys).await;
     if let Some(infra) = infra {
         infra.stop().await?;
     }
@@ -184,7 +207,10 @@ async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()>
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let (database_url, nats_url, infra) = infrastructure(settings).await?;
     let secret = jwt_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
-    let config = Config::from_env(database_url, nats_url, secret.clone())?;
+    let mut config = Config::from_env(database_url, nats_url, secret.clone())?;
+    if config.master_keys.is_none() {
+        config.master_keys = Some(master_keys(infra.is_some(), &settings.data_dir)?);
+    }
     let app = Application::build(config, BuildOptions::default()).await?;
     let addr = app.local_addr();
     println!("promo is serving on http://{addr}");

@@ -8,6 +8,7 @@ mod campaigns;
 mod draws;
 mod faults;
 mod hostile_input;
+mod master_key;
 mod pages_preview;
 mod participants;
 mod participations;
