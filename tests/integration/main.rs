@@ -9,6 +9,7 @@ mod draws;
 mod faults;
 mod hostile_input;
 mod master_key;
+mod nats_permissions;
 mod pages_preview;
 mod participants;
 mod participations;
