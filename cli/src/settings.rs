@@ -8,6 +8,7 @@
 //! | `PROMO_NATS_CONF` | the config file of the embedded nats-server | `nats.conf` beside the workspace if it exists, else `nats.conf` |
 //! | `DATABASE_URL`, `NATS_URL` | external servers instead of the embedded ones, when both are set | embedded instances |
 //! | `AUTH_JWT_SECRET` | `serve`: the owner-token secret, at least 32 bytes (no token is printed when set) | generated into `<data>/jwt-secret` (0600, 32 random bytes as hex) |
+//! | `PROMO_MASTER_KEY`, `PROMO_MASTER_KEY_FILE`, `PROMO_MASTER_KEY_PREVIOUS` | `serve`, `replay`: the master key wrapping campaign secrets, read through `promo_api::config::master_keys_from_env` | embedded setup: generated into `<data>/master-key` (0600); otherwise an error |
 //! | `RUST_LOG` | the log filter | `info,sqlx=warn` |
 //! | `LOG_FORMAT` | `json` for JSON logs | plain text |
 //! | `PATH` | finding `initdb`, `pg_ctl`, `nats-server`, `runuser`, `apt-get`, `sudo` | system bin folders only |
