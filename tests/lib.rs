@@ -22,6 +22,37 @@ use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-for-owner-tokens-0123456789";
 
+/// The master key wrapping campaign secrets in tests.
+pub const MASTER_KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// The campaign's data secret as the database holds it, opened with the
+/// test master key (`None` once shredded).
+pub async fn unwrapped_data_secret(
+    pool: &PgPool,
+    campaign: Uuid,
+) -> Option<promo_domain::privacy::CampaignSecret> {
+    let wrapped: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT data_secret FROM campaign_secrets WHERE campaign_id = $1")
+            .bind(campaign)
+            .fetch_one(pool)
+            .await
+            .expect("campaign_secrets row");
+    let keys = master_keys();
+    wrapped.map(|w| {
+        promo_domain::privacy::CampaignSecret(
+            keys.current
+                .unwrap(campaign, "data_secret", &w)
+                .expect("wrapped by the test master key"),
+        )
+    })
+}
+
+pub fn master_keys() -> promo_eventstore::secrets::MasterKeys {
+    promo_eventstore::secrets::MasterKeys::new(
+        promo_eventstore::secrets::MasterKey::from_hex(MASTER_KEY_HEX).expect("test master key"),
+    )
+}
+
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!(
@@ -94,6 +125,8 @@ impl TestEnv {
             public_base_url: None,
             prize_delivery: promo_api::config::PrizeDeliveryConfig::default(),
             projector_stall: std::time::Duration::from_secs(30),
+            metrics_addr: None,
+            master_keys: Some(master_keys()),
         }
     }
 

@@ -19,12 +19,14 @@
 //!   `X-Forwarded-For` (the one our own proxy appended) when
 //!   `TRUST_FORWARDED_FOR=true`.
 //! - The phone key is a salted SHA-256 of the *normalised* number (so
-//!   `010-1234-5678` and `+82 10 1234 5678` share a bucket); the salt is random
-//!   per process and the plaintext is dropped as soon as it is hashed.
+//!   `010-1234-5678` and `+82 10 1234 5678` share a bucket); the salt is
+//!   derived from the owner-token secret (the same on every instance, never
+//!   in the database) and the plaintext is dropped as soon as it is hashed.
 //! - A limit of 0 disables that check (`RATE_LIMIT_PER_IP_PER_MIN=0` for a
 //!   load generator on one IP).
 //!
-//! Limits are per process: behind several instances each enforces its own.
+//! The buckets live in Postgres ([`shared`]), so instances on one database
+//! share each limit; `RATE_LIMIT_STORE=memory` keeps them per process.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -45,7 +47,24 @@ use uuid::Uuid;
 use crate::config::{RateLimits, MAX_BODY_BYTES};
 use crate::error::ApiError;
 
+pub mod shared;
+
 type Key = [u8; 16];
+
+/// Where a limit's buckets are.
+enum Limiter {
+    Memory(KeyedLimiter),
+    Shared(shared::SharedLimiter),
+}
+
+impl Limiter {
+    async fn check(&self, key: Key, now: Instant) -> Result<(), Duration> {
+        match self {
+            Self::Memory(limiter) => limiter.check(key, now),
+            Self::Shared(limiter) => limiter.check(key).await,
+        }
+    }
+}
 
 struct Bucket {
     tokens: f64,
@@ -104,28 +123,37 @@ impl KeyedLimiter {
 /// Both limiters and the phone salt.
 pub struct AbuseGuard {
     limits: RateLimits,
-    per_ip: Option<KeyedLimiter>,
-    per_phone: Option<KeyedLimiter>,
-    status_per_ip: Option<KeyedLimiter>,
-    heavy_per_ip: Option<KeyedLimiter>,
+    per_ip: Option<Limiter>,
+    per_phone: Option<Limiter>,
+    status_per_ip: Option<Limiter>,
+    heavy_per_ip: Option<Limiter>,
     salt: [u8; 32],
 }
 
 impl AbuseGuard {
-    pub fn new(limits: RateLimits) -> Self {
-        let mut salt = [0u8; 32];
-        // Without OS randomness the salt is zeros: the keys are then plain
-        // hashes, still never plaintext.
-        let _ = getrandom::getrandom(&mut salt);
+    /// `pool` holds the shared buckets (unless `limits.shared` is off);
+    /// the key salt is derived from `secret`, the owner-token secret every
+    /// instance shares.
+    pub fn new(limits: RateLimits, pool: &sqlx::PgPool, secret: &str) -> Self {
+        let salt: [u8; 32] = Sha256::new()
+            .chain_update(b"promo/rate-limit-salt/v1")
+            .chain_update(secret.as_bytes())
+            .finalize()
+            .into();
+        let limiter = |per_minute: u32| {
+            (per_minute > 0).then(|| {
+                if limits.shared {
+                    Limiter::Shared(shared::SharedLimiter::new(pool.clone(), per_minute))
+                } else {
+                    Limiter::Memory(KeyedLimiter::new(per_minute))
+                }
+            })
+        };
         Self {
-            per_ip: (limits.per_ip_per_minute > 0)
-                .then(|| KeyedLimiter::new(limits.per_ip_per_minute)),
-            per_phone: (limits.per_phone_per_minute > 0)
-                .then(|| KeyedLimiter::new(limits.per_phone_per_minute)),
-            status_per_ip: (limits.status_per_ip_per_minute > 0)
-                .then(|| KeyedLimiter::new(limits.status_per_ip_per_minute)),
-            heavy_per_ip: (limits.heavy_per_ip_per_minute > 0)
-                .then(|| KeyedLimiter::new(limits.heavy_per_ip_per_minute)),
+            per_ip: limiter(limits.per_ip_per_minute),
+            per_phone: limiter(limits.per_phone_per_minute),
+            status_per_ip: limiter(limits.status_per_ip_per_minute),
+            heavy_per_ip: limiter(limits.heavy_per_ip_per_minute),
             limits,
             salt,
         }
@@ -288,7 +316,7 @@ pub async fn guard(
     if request.method() == Method::GET && is_heavy_read(request.uri().path()) {
         if let (Some(limiter), Some(ip)) = (&guard.heavy_per_ip, guard.client_ip(&request)) {
             let key = guard.key(b"heavy", &status_key_material(ip, Uuid::nil()));
-            if let Err(wait) = limiter.check(key, Instant::now()) {
+            if let Err(wait) = limiter.check(key, Instant::now()).await {
                 return rate_limited(Door::Api, wait, request, next).await;
             }
         }
@@ -297,7 +325,7 @@ pub async fn guard(
     if let Some((campaign, door)) = status_check(&request) {
         if let (Some(limiter), Some(ip)) = (&guard.status_per_ip, guard.client_ip(&request)) {
             let key = guard.key(b"status", &status_key_material(ip, campaign));
-            if let Err(wait) = limiter.check(key, Instant::now()) {
+            if let Err(wait) = limiter.check(key, Instant::now()).await {
                 return rate_limited(door, wait, request, next).await;
             }
         }
@@ -313,7 +341,7 @@ pub async fn guard(
                 IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
                 IpAddr::V6(v6) => v6.octets(),
             };
-            if let Err(wait) = limiter.check(guard.key(b"ip", &octets), now) {
+            if let Err(wait) = limiter.check(guard.key(b"ip", &octets), now).await {
                 return rate_limited(door, wait, request, next).await;
             }
         }
@@ -340,7 +368,7 @@ pub async fn guard(
         phone_of(door, &bytes).map(|phone| guard.key(b"phone", phone.as_str().as_bytes()));
     let request = Request::from_parts(parts, Body::from(bytes));
     if let Some(key) = phone_key {
-        if let Err(wait) = limiter.check(key, now) {
+        if let Err(wait) = limiter.check(key, now).await {
             return rate_limited(door, wait, request, next).await;
         }
     }

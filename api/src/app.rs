@@ -57,7 +57,25 @@ pub const REGISTRATION_WRITERS: usize = 4;
 
 /// The HTTP router with every route and layer.
 pub fn router(state: AppState) -> Router {
+    router_with(state, true)
+}
+
+/// The metrics endpoint alone, for its own listener (`METRICS_ADDR`).
+pub fn metrics_router(state: AppState) -> Router {
+    routes::health::metrics_router()
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// The service's routes; `/metrics` among them unless it has its own listener.
+fn router_with(state: AppState, with_metrics: bool) -> Router {
+    let metrics = if with_metrics {
+        routes::health::metrics_router()
+    } else {
+        Router::new()
+    };
     Router::new()
+        .merge(metrics)
         .merge(routes::campaigns::router())
         .merge(routes::analytics::router())
         .merge(routes::participations::router())
@@ -246,10 +264,17 @@ pub struct Application {
     cancel: CancellationToken,
     background: Vec<JoinHandle<()>>,
     abuse: Arc<crate::abuse::AbuseGuard>,
+    /// The separate `/metrics` listener (`METRICS_ADDR`).
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
     pub async fn build(config: Config, options: BuildOptions) -> anyhow::Result<Self> {
+        crate::config::check_jwt_secret(&config.jwt_secret)?;
+        let master_keys = config.master_keys.clone().context(
+            "PROMO_MASTER_KEY (64 hex digits) or PROMO_MASTER_KEY_FILE must be set: \
+             the master key that wraps the campaign secrets",
+        )?;
         let pool = store::connect(&config.database_url, config.max_db_connections)
             .await
             .context("connecting to Postgres (DATABASE_URL)")?;
@@ -286,8 +311,19 @@ impl Application {
             cancel.child_token(),
         );
         let commands = CommandService::new(&pool, registrations, &metrics, &relay_wakeup);
+        let secrets = Arc::new(SecretStore::new(pool.clone(), master_keys));
+        let rewrapped = secrets
+            .rewrap_all()
+            .await
+            .context("wrapping campaign secrets with the master key")?;
+        if rewrapped > 0 {
+            tracing::info!(
+                rewrapped,
+                "campaign secrets re-wrapped with the current master key"
+            );
+        }
         let app = Arc::new(App::new(AppParts {
-            secrets: Arc::new(SecretStore::new(pool.clone())),
+            secrets,
             pool,
             commands,
             participation_log,
@@ -320,13 +356,26 @@ impl Application {
             nats,
             public_base_url: public_base_url.into(),
         };
-        let abuse = Arc::new(crate::abuse::AbuseGuard::new(config.rate_limits.clone()));
+        let abuse = Arc::new(crate::abuse::AbuseGuard::new(
+            config.rate_limits.clone(),
+            &state.app.pool,
+            &config.jwt_secret,
+        ));
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
             state,
             cancel,
             background,
             abuse,
+            metrics_listener,
         })
     }
 
@@ -334,6 +383,13 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Where `/metrics` is served when it has its own listener.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> AppState {
@@ -347,10 +403,22 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let app = router(self.state.clone()).layer(axum::middleware::from_fn_with_state(
-            self.abuse.clone(),
-            crate::abuse::guard,
-        ));
+        let separate_metrics = self.metrics_listener.is_some();
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let stop = self.cancel.clone();
+            let app = metrics_router(self.state.clone());
+            tokio::spawn(async move {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "serving /metrics");
+                }
+            })
+        });
+        let app = router_with(self.state.clone(), !separate_metrics).layer(
+            axum::middleware::from_fn_with_state(self.abuse.clone(), crate::abuse::guard),
+        );
         let stopping = CancellationToken::new();
         let signal = stopping.clone();
         let serve = axum::serve(
@@ -361,6 +429,8 @@ impl Application {
             shutdown.await;
             signal.cancel();
         });
+        // In-flight requests get SHUTDOWN_DEADLINE after the signal; a
+        // stalled client cannot hold the process open.
         let served = tokio::select! {
             served = std::future::IntoFuture::into_future(serve) => served,
             () = async {
@@ -372,6 +442,9 @@ impl Application {
             }
         };
         self.cancel.cancel();
+        if let Some(task) = metrics_server {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }

@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use anyhow::Context;
 use promo_application::jobs::channel_stats::ChannelStatsSettings;
 use promo_application::jobs::notify::NotifySettings;
+use promo_eventstore::secrets::{MasterKey, MasterKeys};
 
 /// Where the service finds its parts and how it presents itself.
 #[derive(Debug, Clone)]
@@ -39,6 +41,14 @@ pub struct Config {
     pub projector_stall: Duration,
     /// Prize delivery: the notification gateway and the claim deadline job.
     pub prize_delivery: PrizeDeliveryConfig,
+    /// Where `/metrics` is served (`METRICS_ADDR`, e.g. `127.0.0.1:9090`):
+    /// when set, only there and not on `bind_addr`; `None`: on `bind_addr`.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The master key wrapping the campaign secrets (`PROMO_MASTER_KEY`,
+    /// 64 hex digits, or `PROMO_MASTER_KEY_FILE`, a file only its owner can
+    /// read) and, during a rotation, the previous one
+    /// (`PROMO_MASTER_KEY_PREVIOUS`). Required to start.
+    pub master_keys: Option<MasterKeys>,
 }
 
 /// `NOTIFY_*` and `CLAIM_DEADLINE_SWEEP_SECS`.
@@ -59,6 +69,62 @@ impl Default for PrizeDeliveryConfig {
             claim_deadline_sweep: Duration::from_secs(300),
         }
     }
+}
+
+/// `PROMO_MASTER_KEY` or `PROMO_MASTER_KEY_FILE`, with
+/// `PROMO_MASTER_KEY_PREVIOUS`; `None` when neither key is set.
+pub fn master_keys_from_env() -> anyhow::Result<Option<MasterKeys>> {
+    let current = match (
+        std::env::var("PROMO_MASTER_KEY")
+            .ok()
+            .filter(|v| !v.trim().is_empty()),
+        std::env::var_os("PROMO_MASTER_KEY_FILE").filter(|v| !v.is_empty()),
+    ) {
+        (Some(hex), _) => MasterKey::from_hex(&hex).context("PROMO_MASTER_KEY")?,
+        (None, Some(path)) => read_master_key_file(std::path::Path::new(&path))?,
+        (None, None) => return Ok(None),
+    };
+    let previous = match std::env::var("PROMO_MASTER_KEY_PREVIOUS") {
+        Ok(hex) if !hex.trim().is_empty() => {
+            Some(MasterKey::from_hex(&hex).context("PROMO_MASTER_KEY_PREVIOUS")?)
+        }
+        _ => None,
+    };
+    Ok(Some(MasterKeys { current, previous }))
+}
+
+/// Reads a master key file, refusing one that others may read.
+pub fn read_master_key_file(path: &std::path::Path) -> anyhow::Result<MasterKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "{}: the master key file must be readable by its owner only (chmod 600)",
+            path.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    MasterKey::from_hex(&text).with_context(|| path.display().to_string())
+}
+
+/// The shortest owner-token secret the service starts with: HS256 keys of
+/// fewer than 32 bytes can be guessed offline from one token.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Refuses an owner-token secret shorter than [`MIN_JWT_SECRET_BYTES`].
+pub fn check_jwt_secret(secret: &str) -> anyhow::Result<()> {
+    if secret.len() < MIN_JWT_SECRET_BYTES {
+        anyhow::bail!(
+            "AUTH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (it has {}); \
+             generate one with `openssl rand -hex 32`",
+            secret.len()
+        );
+    }
+    Ok(())
 }
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -98,6 +164,11 @@ impl Config {
             )?,
             trust_forwarded_for: std::env::var("TRUST_FORWARDED_FOR")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1"),
+            shared: match std::env::var("RATE_LIMIT_STORE").as_deref().map(str::trim) {
+                Err(_) | Ok("") | Ok("postgres") => true,
+                Ok("memory") => false,
+                Ok(other) => anyhow::bail!("RATE_LIMIT_STORE: {other:?} is not postgres or memory"),
+            },
         };
         Ok(())
     }
@@ -140,7 +211,17 @@ impl Config {
             public_base_url: public_base_url_from_env()?,
             projector_stall: Duration::from_secs(env_number("PROJECTOR_STALL_SECS", 30u64)?.max(1)),
             prize_delivery: prize_delivery_from_env()?,
+            metrics_addr: match std::env::var("METRICS_ADDR") {
+                Ok(v) if !v.trim().is_empty() => Some(
+                    v.trim()
+                        .parse()
+                        .map_err(|e| anyhow::anyhow!("METRICS_ADDR: {e}"))?,
+                ),
+                _ => None,
+            },
+            master_keys: master_keys_from_env()?,
         };
+        check_jwt_secret(&config.jwt_secret)?;
         config.read_protection_settings()?;
         Ok(config)
     }
@@ -208,6 +289,10 @@ pub struct RateLimits {
     /// Heavy public reads (the draw's entrant list) per minute from one
     /// client IP (`RATE_LIMIT_HEAVY_PER_IP_PER_MIN`), 0 = off.
     pub heavy_per_ip_per_minute: u32,
+    /// Keep the buckets in Postgres, shared by every instance on the
+    /// database (`RATE_LIMIT_STORE=postgres`, the default), or in this
+    /// process only (`memory`).
+    pub shared: bool,
 }
 
 impl Default for RateLimits {
@@ -225,6 +310,7 @@ impl Default for RateLimits {
             status_per_ip_per_minute: 30,
             // A verifier downloads the list once; a 304 costs nothing.
             heavy_per_ip_per_minute: 60,
+            shared: true,
         }
     }
 }

@@ -25,9 +25,21 @@ use crate::routes::{
         store_qr::store_qr, self_check::entry_status, self_check::public_winners,
         health::health, health::ready, health::metrics,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(enums::ChannelName, enums::ObjectiveName, enums::StatusName)),
+    modifiers(&BearerAuth, &CommonResponses),
 )]
 pub struct ApiDoc;
+
+mod common_responses;
+
+/// Adds the answers every operation can give ([`common_responses`]).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        common_responses::add(openapi);
+    }
+}
 
 struct BearerAuth;
 
@@ -43,5 +55,139 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Schema-only enums: the values the server accepts where the request types
+/// take text (so that a wrong value gets a Korean message naming the field).
+pub mod enums {
+    #![allow(dead_code, clippy::upper_case_acronyms)]
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    /// An entry channel.
+    #[derive(Serialize, ToSchema)]
+    pub enum ChannelName {
+        URIDONGNETV,
+        GINITV,
+        RINGOBIZ,
+        INSTAGRAM,
+        NAVER,
+        KAKAO,
+        #[serde(rename = "STORE_QR")]
+        StoreQr,
+    }
+
+    /// A campaign objective.
+    #[derive(Serialize, ToSchema)]
+    pub enum ObjectiveName {
+        #[serde(rename = "신규 고객 유치")]
+        NewCustomers,
+        #[serde(rename = "재방문 유도")]
+        Revisits,
+        #[serde(rename = "매출 증대")]
+        Sales,
+        #[serde(rename = "인지도 향상")]
+        Awareness,
+    }
+
+    /// A campaign status filter.
+    #[derive(Serialize, ToSchema)]
+    pub enum StatusName {
+        DRAFT,
+        ACTIVE,
+        ENDED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiDoc;
+    use serde_json::Value;
+    use utoipa::OpenApi;
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap()
+    }
+
+    #[test]
+    fn bounds_enums_and_integer_parameters_are_stated() {
+        let doc = document();
+        let publish = &doc["components"]["schemas"]["PublishRequest"]["properties"];
+        assert_eq!(publish["winnerCount"]["minimum"], 1);
+        assert_eq!(publish["winnerCount"]["maximum"], 1000);
+        assert_eq!(publish["alternateCount"]["maximum"], 100);
+        assert_eq!(publish["claimDays"]["minimum"], 1);
+        assert_eq!(publish["claimDays"]["maximum"], 90);
+        let channels = &doc["components"]["schemas"]["ChannelName"]["enum"];
+        assert!(channels.as_array().unwrap().contains(&"STORE_QR".into()));
+        let participation = &doc["components"]["schemas"]["ParticipationRequest"];
+        for field in ["eventId", "name", "phoneNumber", "channel"] {
+            assert!(
+                participation["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&field.into()),
+                "{field}"
+            );
+        }
+        let list = &doc["paths"]["/api/v1/events/{eventId}/participants"]["get"]["parameters"];
+        let page = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "page")
+            .unwrap();
+        assert!(
+            page["schema"]["type"].to_string().contains("integer"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(value: &Value, found: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        found.push(r.clone());
+                    }
+                    map.values().for_each(|v| refs(v, found));
+                }
+                Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        for r in found {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "unresolvable {r}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_body_answers_415_and_413_and_owner_endpoints_401() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = &operation["responses"];
+                if operation.get("requestBody").is_some() {
+                    for status in ["400", "413", "415"] {
+                        assert!(responses.get(status).is_some(), "{method} {path} {status}");
+                    }
+                }
+                if operation.get("security").is_some() {
+                    assert!(responses.get("401").is_some(), "{method} {path} 401");
+                }
+                assert!(responses.get("500").is_some(), "{method} {path} 500");
+            }
+        }
+        let entries = &doc["paths"]["/api/v1/participations"]["post"]["responses"];
+        assert!(entries.get("429").is_some());
     }
 }

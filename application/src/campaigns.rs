@@ -64,6 +64,12 @@ pub async fn create_draft(app: &App, input: CreateDraft) -> AppResult<(Uuid, Cam
     {
         return Err(AppError::NotOwner);
     }
+    check_texts(&[
+        ("storeName", Some(&input.store.store_name)),
+        ("industry", Some(&input.store.industry)),
+        ("address", Some(&input.store.address)),
+        ("objective", Some(&input.objective)),
+    ])?;
     let campaign_id = Uuid::new_v4();
     app.commands
         .campaign(
@@ -92,6 +98,10 @@ pub async fn publish(
     campaign_id: Uuid,
     details: PublishDetails,
 ) -> AppResult<String> {
+    check_texts(&[
+        ("title", Some(&details.title)),
+        ("prize", Some(&details.prize)),
+    ])?;
     owned(app, campaign_id, owner).await?;
     let secrets = app
         .secrets
@@ -154,6 +164,12 @@ pub async fn edit_draft(
     campaign_id: Uuid,
     changes: DraftChanges,
 ) -> AppResult<Campaign> {
+    check_texts(&[
+        ("storeName", changes.store_name.as_ref()),
+        ("industry", changes.industry.as_ref()),
+        ("address", changes.address.as_ref()),
+        ("objective", changes.objective.as_ref()),
+    ])?;
     owned(app, campaign_id, owner).await?;
     app.commands
         .campaign(
@@ -170,4 +186,15 @@ pub async fn edit_draft(
         .await
         .map_err(|e| AppError::from_aggregate(e, || AppError::ConcurrentUpdate))?;
     load(app, campaign_id).await
+}
+
+/// Every free-text field by the one text rule ([`promo_domain::text`]),
+/// naming the first field that breaks it.
+fn check_texts(fields: &[(&str, Option<&String>)]) -> AppResult<()> {
+    for (field, value) in fields {
+        if let Some(Err(e)) = value.map(|v| promo_domain::text::check(v)) {
+            return Err(AppError::invalid(*field, e.reason_ko()));
+        }
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The `promo` command line: reads the tooling's configuration (`promo_cli::settings`), then
 //! serves or runs one of the tools around the service.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,7 +10,7 @@ use promo_api::auth::Auth;
 use promo_api::{Application, BuildOptions, Config};
 use promo_cli::embedded::{run_with_infra, EmbeddedInfra};
 use promo_cli::settings::Settings;
-use promo_cli::token::{jwt_secret, TokenRequest, DEFAULT_DAYS};
+use promo_cli::token::{jwt_secret, write_private, TokenRequest, DEFAULT_DAYS};
 
 #[derive(Parser)]
 #[command(
@@ -108,6 +108,34 @@ fn print_token(settings: &Settings, request: TokenRequest) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The master key wrapping campaign secrets: `PROMO_MASTER_KEY`/`PROMO_MASTER_KEY_FILE`, or in
+/// the embedded development setup a key generated once into `<data>/master-key` (0600).
+fn master_keys(
+    embedded: bool,
+    data_dir: &Path,
+) -> anyhow::Result<promo_eventstore::secrets::MasterKeys> {
+    use promo_eventstore::secrets::{MasterKey, MasterKeys};
+    if let Some(keys) = promo_api::config::master_keys_from_env()? {
+        return Ok(keys);
+    }
+    if !embedded {
+        anyhow::bail!("PROMO_MASTER_KEY (64 hex digits) or PROMO_MASTER_KEY_FILE must be set");
+    }
+    let path = data_dir.join("master-key");
+    if !path.exists() {
+        write_private(&path, MasterKey::generate()?.to_hex().as_bytes())?;
+    }
+    Ok(MasterKeys::new(promo_api::config::read_master_key_file(
+        &path,
+    )?))
+}
+
+/// Whether `serve` prints an owner token: only in the embedded development setup (no
+/// `DATABASE_URL`/`NATS_URL`) and never when `AUTH_JWT_SECRET` is set.
+fn prints_local_token(embedded: bool, secret_configured: bool) -> bool {
+    embedded && !secret_configured
+}
+
 async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
@@ -154,7 +182,8 @@ async fn run_bench(
 
 async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()> {
     let (database_url, _, infra) = infrastructure(settings).await?;
-    let replayed = promo_cli::replay::run(&database_url, read_model).await;
+    let keys = master_keys(infra.is_some(), &settings.data_dir)?;
+    let replayed = promo_cli::replay::run(&database_url, read_model, keys).await;
     if let Some(infra) = infra {
         infra.stop().await?;
     }
@@ -164,7 +193,8 @@ async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()>
 async fn run_recover_stream(settings: &Settings) -> anyhow::Result<()> {
     let (database_url, nats_url, infra) = infrastructure(settings).await?;
     let prefix = std::env::var("NATS_PREFIX").unwrap_or_else(|_| "promo".to_string());
-    let recovered = promo_cli::recover_stream::run(&database_url, &nats_url, &prefix).await;
+    let keys = master_keys(infra.is_some(), &settings.data_dir)?;
+    let recovered = promo_cli::recover_stream::run(&database_url, &nats_url, &prefix, keys).await;
     if let Some(infra) = infra {
         infra.stop().await?;
     }
@@ -179,14 +209,21 @@ async fn run_recover_stream(settings: &Settings) -> anyhow::Result<()> {
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let (database_url, nats_url, infra) = infrastructure(settings).await?;
     let secret = jwt_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
-    let config = Config::from_env(database_url, nats_url, secret.clone())?;
+    let mut config = Config::from_env(database_url, nats_url, secret.clone())?;
+    if config.master_keys.is_none() {
+        config.master_keys = Some(master_keys(infra.is_some(), &settings.data_dir)?);
+    }
     let app = Application::build(config, BuildOptions::default()).await?;
     let addr = app.local_addr();
-    let token = Auth::new(&secret).issue("owner-local", Duration::from_secs(30 * 24 * 3600));
     println!("promo is serving on http://{addr}");
     println!("  OpenAPI:  http://{addr}/openapi.json");
-    println!("  owner token for local use (sub=owner-local, 30 days):");
-    println!("  export TOKEN={token}");
+    // A token is printed only for the embedded development setup: never
+    // when the servers or the secret are configured (a real deployment).
+    if prints_local_token(infra.is_some(), settings.jwt_secret.is_some()) {
+        let token = Auth::new(&secret).issue("owner-local", Duration::from_secs(30 * 24 * 3600));
+        println!("  owner token for local use (sub=owner-local, 30 days):");
+        println!("  export TOKEN={token}");
+    }
     println!("  owner console: http://{addr}/console (sign in: promo token --owner ID --login)");
     let served = app.run_until_stopped(shutdown_signal()).await;
     if let Some(infra) = infra {
@@ -236,5 +273,42 @@ async fn main() -> std::process::ExitCode {
             eprintln!("promo: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{jwt_secret, prints_local_token};
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_generated_secret_is_private_and_long_and_short_ones_are_refused() {
+        let dir = std::env::temp_dir().join(format!("promo-jwt-{}", uuid::Uuid::new_v4()));
+        let secret = jwt_secret(None, &dir).unwrap();
+        assert_eq!(secret.len(), 64);
+        assert!(hex::decode(&secret).is_ok_and(|b| b.len() == 32));
+        let mode = std::fs::metadata(dir.join("jwt-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(jwt_secret(None, &dir).unwrap(), secret, "kept");
+
+        let short = "0123456789abcdef0123456789abcde";
+        let refused = jwt_secret(Some(short), &dir).unwrap_err().to_string();
+        assert!(refused.contains("at least 32 bytes"), "{refused}");
+        assert!(jwt_secret(Some(&format!("{short}f")), &dir).is_ok());
+
+        std::fs::write(dir.join("jwt-secret"), "tooshort").unwrap();
+        assert!(jwt_secret(None, &dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_token_is_printed_only_for_the_embedded_setup_without_a_configured_secret() {
+        assert!(prints_local_token(true, false));
+        assert!(!prints_local_token(true, true));
+        assert!(!prints_local_token(false, false));
+        assert!(!prints_local_token(false, true));
     }
 }

@@ -25,7 +25,7 @@ use promo_eventstore::jetstream::{
 };
 use promo_eventstore::provenance;
 use promo_eventstore::relay::start_check::relay_message;
-use promo_eventstore::secrets::SecretStore;
+use promo_eventstore::secrets::{MasterKeys, SecretStore};
 use promo_eventstore::store::{self, GlobalPosition};
 use promo_projections::notifications::RecordingSender;
 use promo_projections::projector::{load_checkpoint, save_checkpoint, Checkpoint};
@@ -45,6 +45,7 @@ pub async fn run(
     database_url: &str,
     nats_url: &str,
     prefix: &str,
+    keys: MasterKeys,
 ) -> anyhow::Result<RecoveryReport> {
     let pool = store::connect(database_url, 8)
         .await
@@ -81,7 +82,7 @@ pub async fn run(
         "new stream generation; relay cursor reset"
     );
 
-    let secrets = Arc::new(SecretStore::new(pool.clone()));
+    let secrets = Arc::new(SecretStore::new(pool.clone(), keys));
     let mut replayed = Vec::new();
     for projection in read_models(&secrets, Arc::new(RecordingSender)) {
         let name = projection.name();

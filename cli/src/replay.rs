@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use promo_eventstore::secrets::SecretStore;
+use promo_eventstore::secrets::{MasterKey, MasterKeys, SecretStore};
 use promo_eventstore::store;
 use promo_projections::notifications::RecordingSender;
 use promo_projections::replay::{replay, ReplayReport};
@@ -16,7 +16,9 @@ use promo_api::app::read_models;
 
 /// Names of the read models `promo replay` can rebuild.
 pub fn replayable(pool: &sqlx::PgPool) -> Vec<&'static str> {
-    let secrets = Arc::new(SecretStore::new(pool.clone()));
+    // Only the names are read: no secret is opened with this key.
+    let unused = MasterKeys::new(MasterKey::new([0; 32]));
+    let secrets = Arc::new(SecretStore::new(pool.clone(), unused));
     read_models(&secrets, Arc::new(RecordingSender))
         .into_iter()
         .filter(|p| !p.tables().is_empty())
@@ -24,13 +26,14 @@ pub fn replayable(pool: &sqlx::PgPool) -> Vec<&'static str> {
         .collect()
 }
 
-/// Rebuilds `name` against the database at `database_url`.
-pub async fn run(database_url: &str, name: &str) -> anyhow::Result<ReplayReport> {
+/// Rebuilds `name` against the database at `database_url`, opening campaign
+/// secrets with `keys`.
+pub async fn run(database_url: &str, name: &str, keys: MasterKeys) -> anyhow::Result<ReplayReport> {
     let pool = store::connect(database_url, 8)
         .await
         .context("connecting to Postgres")?;
     store::migrate(&pool).await.context("running migrations")?;
-    let secrets = Arc::new(SecretStore::new(pool.clone()));
+    let secrets = Arc::new(SecretStore::new(pool.clone(), keys));
     let projection = read_models(&secrets, Arc::new(RecordingSender))
         .into_iter()
         .find(|p| p.name() == name)

@@ -7,7 +7,8 @@
 //! | `PROMO_DATA_DIR` | the embedded Postgres/NATS data folder (`with-infra` uses its `with-infra/` subfolder); `serve` and `token` keep their generated JWT secret there | `data` |
 //! | `PROMO_NATS_CONF` | the config file of the embedded nats-server | `nats.conf` beside the workspace if it exists, else `nats.conf` |
 //! | `DATABASE_URL`, `NATS_URL` | external servers instead of the embedded ones, when both are set | embedded instances |
-//! | `AUTH_JWT_SECRET` | `serve`, `token`: the owner-token secret, at least 16 characters | generated into `<data>/jwt-secret` |
+//! | `AUTH_JWT_SECRET` | `serve`, `token`: the owner-token secret, at least 32 bytes (no token is printed when set) | generated into `<data>/jwt-secret` (0600, 32 random bytes as hex) |
+//! | `PROMO_MASTER_KEY`, `PROMO_MASTER_KEY_FILE`, `PROMO_MASTER_KEY_PREVIOUS` | `serve`, `replay`: the master key wrapping campaign secrets, read through `promo_api::config::master_keys_from_env` | embedded setup: generated into `<data>/master-key` (0600); otherwise an error |
 //! | `RUST_LOG` | the log filter | `info,sqlx=warn` |
 //! | `LOG_FORMAT` | `json` for JSON logs | plain text |
 //! | `PATH` | finding `initdb`, `pg_ctl`, `nats-server`, `runuser`, `apt-get`, `sudo` | system bin folders only |

@@ -20,19 +20,24 @@ pub const MAX_DAYS: u64 = 366;
 /// (created on first use, by `serve` or by `token`, and shared by both).
 pub fn jwt_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
     if let Some(secret) = configured {
-        if secret.len() < 16 {
-            anyhow::bail!("AUTH_JWT_SECRET must be at least 16 characters");
-        }
+        promo_api::config::check_jwt_secret(secret)?;
         return Ok(secret.to_owned());
     }
     let path = data_dir.join("jwt-secret");
     if let Ok(secret) = std::fs::read_to_string(&path) {
-        return Ok(secret.trim().to_string());
+        let secret = secret.trim().to_string();
+        promo_api::config::check_jwt_secret(&secret).with_context(|| {
+            format!(
+                "{} is too short; delete it to make a new one",
+                path.display()
+            )
+        })?;
+        return Ok(secret);
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let secret = hex::encode(promo_eventstore::secrets::random_bytes::<32>()?);
-    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    write_private(&path, secret.as_bytes())?;
     tracing::warn!(path = %path.display(), "AUTH_JWT_SECRET not set: using a generated local secret");
     Ok(secret)
 }
@@ -65,6 +70,20 @@ pub fn issue(secret: &str, request: &TokenRequest, base_url: &str) -> anyhow::Re
     } else {
         token
     })
+}
+
+/// Writes a file only its owner can read (0600), for secrets.
+pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -15,3 +15,4 @@ pub mod participation;
 pub mod performance;
 pub mod privacy;
 pub mod store_visit;
+pub mod text;

@@ -200,3 +200,54 @@ async fn oversized_bodies_are_refused_with_413() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_share_the_limits() {
+    let env = TestEnv::new().await;
+    let limits = RateLimits {
+        per_ip_per_minute: 6,
+        per_phone_per_minute: 3,
+        ..RateLimits::default()
+    };
+    let first = app_with(&env, limits.clone()).await;
+    let mut config = env.config();
+    config.rate_limits = limits;
+    config.run_background = false;
+    let second = TestApp::spawn_with(&env, config, BuildOptions::default()).await;
+    let campaign = first.active_campaign("owner").await;
+
+    // One phone through both instances: three attempts in all, then 429.
+    let mut statuses = Vec::new();
+    for (i, phone) in [
+        "010-5555-6666",
+        "01055556666",
+        "+82 10 5555 6666",
+        "010-5555-6666",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let app = if i % 2 == 0 { &first } else { &second };
+        statuses.push(attempt(app, &entry(campaign, phone), None).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [201, 409, 409, 429],
+        "one bucket for both instances"
+    );
+
+    // One client IP: six requests in all (four so far), alternating.
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let app = if i % 2 == 0 { &second } else { &first };
+        let phone = format!("010-7777-{:04}", 1000 + i);
+        statuses.push(attempt(app, &entry(campaign, &phone), None).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 429, 429],
+        "one bucket for both instances"
+    );
+    second.stop().await;
+    first.stop().await;
+}

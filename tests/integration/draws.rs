@@ -792,13 +792,18 @@ async fn append_registration(
     use promo_domain::participation::ParticipationEvent;
     use promo_domain::privacy::{pseudonymous_id, seal, CampaignSecret, PersonalData};
 
-    let secret: Vec<u8> =
+    let wrapped: Vec<u8> =
         sqlx::query_scalar("SELECT data_secret FROM campaign_secrets WHERE campaign_id = $1")
             .bind(campaign)
             .fetch_one(&mut *tx)
             .await
             .unwrap();
-    let secret = CampaignSecret(secret.try_into().unwrap());
+    let secret = CampaignSecret(
+        promo_tests::master_keys()
+            .current
+            .unwrap(campaign, "data_secret", &wrapped)
+            .unwrap(),
+    );
     let pid = hex32(&pseudonymous_id(&secret.pid_key(), campaign, phone));
     let participant_id = Uuid::new_v4();
     let event = ParticipationEvent::ParticipantRegistered {

@@ -593,6 +593,7 @@ fn spawn_promo(env: &TestEnv, port: u16) -> Child {
         .env("NATS_PREFIX", &env.prefix)
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("AUTH_JWT_SECRET", JWT_SECRET)
+        .env("PROMO_MASTER_KEY", promo_tests::MASTER_KEY_HEX)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

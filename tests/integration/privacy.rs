@@ -171,8 +171,9 @@ async fn erasing_personal_data_leaves_no_plaintext_in_the_database_or_the_stream
     );
 
     // The key opens every sealed entry before the erasure.
-    let key = data_secret(&app.pool, campaign).await.expect("a live key");
-    let secret = CampaignSecret(key.try_into().unwrap());
+    let secret = promo_tests::unwrapped_data_secret(&app.pool, campaign)
+        .await
+        .expect("a live key");
     let sealed = sealed_entries(&app.pool).await;
     assert_eq!(sealed.len(), 3);
     for (participant, data) in &sealed {
@@ -208,7 +209,11 @@ async fn erasing_personal_data_leaves_no_plaintext_in_the_database_or_the_stream
         .await
         .unwrap();
     assert!(row.get::<bool, _>("shredded"));
-    assert_eq!(row.get::<i32, _>("seed"), 32, "the draw seed stays");
+    assert_eq!(
+        row.get::<i32, _>("seed"),
+        promo_eventstore::secrets::master_key::WRAPPED_LEN as i32,
+        "the draw seed stays (wrapped)"
+    );
     let recorded: Vec<Value> = sqlx::query_scalar(
         "SELECT payload FROM events WHERE aggregate_id = $1 AND event_type = 'PersonalDataErased'",
     )
@@ -232,15 +237,20 @@ async fn erasing_personal_data_leaves_no_plaintext_in_the_database_or_the_stream
     assert!(stream.iter().any(|(_, m)| m.contains("PersonalDataErased")));
     assert_no_plaintext("JetStream", &stream);
     // The sealed copies are still there, and no key that exists opens them.
-    let remaining: Vec<Vec<u8>> = sqlx::query_scalar(
-        "SELECT data_secret FROM campaign_secrets WHERE data_secret IS NOT NULL",
+    let remaining: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
+        "SELECT campaign_id, data_secret FROM campaign_secrets WHERE data_secret IS NOT NULL",
     )
     .fetch_all(&app.pool)
     .await
     .unwrap();
     for (participant, data) in sealed_entries(&app.pool).await {
         for other in &remaining {
-            let other = CampaignSecret(other.clone().try_into().unwrap());
+            let (id, wrapped) = other;
+            let opened = promo_tests::master_keys()
+                .current
+                .unwrap(*id, "data_secret", wrapped)
+                .unwrap();
+            let other = CampaignSecret(opened);
             assert!(privacy::open(&other.data_key(), participant, &data).is_err());
         }
     }

@@ -277,6 +277,7 @@ async fn the_prize_read_models_rebuild_from_the_event_store_to_the_same_rows() {
 
     let secrets = std::sync::Arc::new(promo_eventstore::secrets::SecretStore::new(
         app.pool.clone(),
+        promo_tests::master_keys(),
     ));
     for name in ["prizes", "access_log"] {
         let projection = promo_api::app::read_models(

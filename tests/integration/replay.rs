@@ -54,7 +54,7 @@ async fn analytics_counted(app: &TestApp, campaign: uuid::Uuid, expected: i64) {
 }
 
 async fn rebuild(pool: &sqlx::PgPool, name: &str) -> u64 {
-    let secrets = Arc::new(SecretStore::new(pool.clone()));
+    let secrets = Arc::new(SecretStore::new(pool.clone(), promo_tests::master_keys()));
     let projection = read_models(&secrets, Arc::new(RecordingSender))
         .into_iter()
         .find(|p| p.name() == name)
@@ -175,7 +175,10 @@ async fn a_read_model_rebuilt_while_entries_arrive_equals_a_clean_rebuild() {
 async fn side_effect_read_models_are_not_replayable() {
     let env = TestEnv::new().await;
     let app = TestApp::spawn(&env).await;
-    let secrets = Arc::new(SecretStore::new(app.pool.clone()));
+    let secrets = Arc::new(SecretStore::new(
+        app.pool.clone(),
+        promo_tests::master_keys(),
+    ));
     let notifications = read_models(&secrets, Arc::new(RecordingSender))
         .into_iter()
         .find(|p| p.name() == "notifications")

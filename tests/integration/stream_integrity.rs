@@ -326,9 +326,14 @@ async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_not
     assert!(metrics.contains("promo_relay_refused 1"), "{metrics}");
     app.stop().await;
 
-    let report = promo_cli::recover_stream::run(&env.database_url, &env.nats_url, &env.prefix)
-        .await
-        .unwrap();
+    let report = promo_cli::recover_stream::run(
+        &env.database_url,
+        &env.nats_url,
+        &env.prefix,
+        promo_tests::master_keys(),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.set_aside, 1, "{report:?}");
 
     let app = TestApp::spawn(&env).await;

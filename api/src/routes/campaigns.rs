@@ -38,9 +38,14 @@ pub struct CreateDraftRequest {
     #[schema(value_type = Option<String>)]
     pub user_id: Option<serde_json::Value>,
     /// One of 신규 고객 유치, 재방문 유도, 매출 증대, 인지도 향상.
+    #[schema(value_type = crate::openapi::enums::ObjectiveName, required = true)]
     pub objective: Option<String>,
+    /// Free text without control characters.
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub store_name: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub industry: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub address: Option<String>,
 }
 
@@ -102,14 +107,18 @@ pub struct PublishRequest {
     pub ends_at: DateTime<Utc>,
     pub announcement_at: DateTime<Utc>,
     /// Number of winners, 1 to 1000. Fixed by publishing, like the other draw rules.
+    #[schema(minimum = 1, maximum = 1000)]
     pub winner_count: Option<i64>,
     /// WEIGHTED draw with store-visit bonus entries (default true); false: RANDOM.
     pub visit_bonus: Option<bool>,
     /// Alternates ranked after the winners, 0 to 100 (default: winnerCount, at most 100).
+    #[schema(minimum = 0, maximum = 100)]
     pub alternate_count: Option<i64>,
     /// Days after announcementAt a winner has to claim, 1 to 90 (default 7).
+    #[schema(minimum = 1, maximum = 90)]
     pub claim_days: Option<i64>,
     /// Entry channels: URIDONGNETV, GINITV, RINGOBIZ, INSTAGRAM, NAVER, KAKAO, STORE_QR.
+    #[schema(value_type = Vec<crate::openapi::enums::ChannelName>, min_items = 1)]
     pub channels: Vec<String>,
     #[serde(default)]
     pub target_participants: u32,
@@ -217,7 +226,7 @@ pub struct CampaignResponse {
     pub claim_days: Option<u32>,
     /// `draw/v2`, or `draw/v1` for campaigns published before the rules were fixed.
     pub draw_protocol_version: Option<&'static str>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::openapi::enums::ChannelName>)]
     pub channels: Vec<Channel>,
     pub target_participants: Option<u32>,
     pub seed_commitment: Option<String>,

@@ -57,6 +57,7 @@ fn draw_path(campaign_id: Uuid) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct DrawRequest {
     /// Number of winners, 1 to 1000; must equal the published one.
+    #[schema(minimum = 1, maximum = 1000)]
     pub winner_count: Option<u32>,
     /// Store-visit bonus (WEIGHTED) or not (RANDOM); must equal the published one.
     pub visit_bonus: Option<bool>,

@@ -37,13 +37,19 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Page number, from 1 (default 1).
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub page: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub size: Option<String>,
+    #[param(value_type = Option<crate::openapi::enums::ChannelName>)]
     pub channel: Option<String>,
+    #[param(value_type = Option<bool>)]
     pub store_visited: Option<String>,
+    #[param(value_type = Option<bool>)]
     pub is_winner: Option<String>,
     /// Search: entry number fragment, last 4 phone digits, or name initial.
+    #[param(max_length = 50)]
     pub q: Option<String>,
 }
 

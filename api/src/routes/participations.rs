@@ -25,12 +25,16 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipationRequest {
+    #[schema(value_type = uuid::Uuid, required = true)]
     pub event_id: Option<String>,
     /// At least 2 characters.
+    #[schema(value_type = String, required = true, min_length = 2)]
     pub name: Option<String>,
     /// Korean mobile number: 010-1234-5678, 01012345678 or +82 10-1234-5678.
+    #[schema(value_type = String, required = true)]
     pub phone_number: Option<String>,
     /// Entry path: URIDONGNETV, GINITV, RINGOBIZ, INSTAGRAM, NAVER, KAKAO, STORE_QR.
+    #[schema(value_type = crate::openapi::enums::ChannelName, required = true)]
     pub channel: Option<String>,
     /// A store visit earns 3 entries instead of 1; it needs `storeVisitToken`.
     #[serde(default)]

@@ -9,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// The JWT secret of every service process the bench starts.
-pub(super) const SECRET: &str = "bench-secret-0123456789abcdef";
+pub(super) const SECRET: &str = "bench-secret-0123456789abcdef-0123456789";
 const OWNER: &str = "bench-owner";
 
 pub(super) struct Owner {

@@ -36,6 +36,13 @@ impl ServiceProcess {
             .env("NATS_PREFIX", prefix)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("AUTH_JWT_SECRET", jwt_secret)
+            // One master key per bench secret, so restarts on one database agree.
+            .env(
+                "PROMO_MASTER_KEY",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(format!(
+                    "promo/bench-master-key/{jwt_secret}"
+                ))),
+            )
             // The load comes from one address: no per-IP limit in the bench.
             .env("RATE_LIMIT_PER_IP_PER_MIN", "0")
             .env("RUST_LOG", "warn")

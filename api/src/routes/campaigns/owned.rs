@@ -27,6 +27,7 @@ pub struct CampaignListQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub size: Option<String>,
     /// DRAFT, ACTIVE or ENDED.
+    #[param(value_type = Option<crate::openapi::enums::StatusName>)]
     pub status: Option<String>,
 }
 
@@ -101,6 +102,7 @@ pub async fn list(
 #[serde(rename_all = "camelCase")]
 pub struct EditDraftRequest {
     /// One of 신규 고객 유치, 재방문 유도, 매출 증대, 인지도 향상.
+    #[schema(value_type = Option<crate::openapi::enums::ObjectiveName>)]
     pub objective: Option<String>,
     pub store_name: Option<String>,
     pub industry: Option<String>,
