@@ -14,6 +14,7 @@ mod pages_wired;
 mod participants;
 mod participations;
 mod privacy;
+
 mod prize_claims;
 mod prize_contacts;
 mod prize_deadline;
@@ -24,3 +25,4 @@ mod relay;
 mod replay;
 mod self_check;
 mod store_visits;
+mod wired_contacts;

@@ -198,11 +198,11 @@ pub async fn marketing_consent_page(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<(Uuid, String, DateTime<Utc>)>, sqlx::Error> {
-    let (at, id) = after.unwrap_or((DateTime::<Utc>::MIN_UTC, Uuid::nil()));
+    let (at, id) = after.unzip();
     sqlx::query_as(
         "SELECT participant_id, entry_number, participated_at FROM participants \
          WHERE campaign_id = $1 AND agree_marketing \
-         AND (participated_at, participant_id) > ($2, $3) \
+         AND ($2::timestamptz IS NULL OR (participated_at, participant_id) > ($2, $3::uuid)) \
          ORDER BY participated_at, participant_id LIMIT $4",
     )
     .bind(campaign_id)
