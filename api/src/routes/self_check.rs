@@ -6,7 +6,6 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
 use promo_application::self_check::{self, CheckEntry, EntryStatus, PublicWinner};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,8 +46,6 @@ pub struct EntryStatusResponse {
     pub rank: Option<u32>,
     /// A winner's claim: PENDING, CLAIMED or FORFEITED; null otherwise.
     pub claim_status: Option<&'static str>,
-    /// A winner's claim deadline; null otherwise.
-    pub claim_deadline: Option<DateTime<Utc>>,
 }
 
 impl From<EntryStatus> for EntryStatusResponse {
@@ -59,7 +56,6 @@ impl From<EntryStatus> for EntryStatusResponse {
             is_winner: status.is_winner,
             rank: status.rank,
             claim_status: status.claim_status.map(|c| c.as_str()),
-            claim_deadline: status.claim_deadline,
         }
     }
 }
