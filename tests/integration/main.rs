@@ -15,6 +15,7 @@ mod participants;
 mod participations;
 mod privacy;
 
+mod pages_e2e_prizes;
 mod prize_claims;
 mod prize_contacts;
 mod prize_deadline;
