@@ -300,7 +300,7 @@ async fn the_entry_form_works_as_a_plain_form_post() {
         .await
         .contains(r#"name="channel" value="INSTAGRAM""#));
     assert!(
-        page("?ch=NAVER")
+        page("?ch=GINITV")
             .await
             .contains(r#"name="channel" value="URIDONGNETV""#),
         "a channel it was not published with: the first published one"
