@@ -282,6 +282,15 @@ impl TestApp {
 
     /// The campaign's store-visit token of the day, from the owner's
     /// `GET /store-qr` (the campaign must come from [`TestApp::draft`]).
+    /// Records who owns a campaign created elsewhere (e.g. in the console),
+    /// for the helpers that act as its owner.
+    pub fn owned_by(&self, campaign: Uuid, owner: &str) {
+        self.owners
+            .lock()
+            .unwrap()
+            .insert(campaign, owner.to_string());
+    }
+
     pub async fn store_visit_token(&self, campaign: Uuid) -> String {
         let owner = self
             .owners

@@ -225,6 +225,7 @@ async fn an_owner_runs_a_campaign_from_the_console() {
     );
 
     // Entries arrive while the overview is open: the count follows without a reload.
+    app.owned_by(id, "owner-e2e");
     for (name, phone, channel, visited) in ENTRANTS {
         let (status, body) = app.enter(id, name, phone, channel, visited).await;
         assert_eq!(status, 201, "{body}");
