@@ -314,9 +314,9 @@ impl TestApp {
         id
     }
 
-    /// Records who owns a campaign made another way (e.g. in the console), so
-    /// [`TestApp::store_visit_token`] asks the right owner.
-    pub fn remember_owner(&self, campaign: Uuid, owner: &str) {
+    /// Records who owns a campaign created elsewhere (e.g. in the console),
+    /// for the helpers that act as its owner.
+    pub fn owned_by(&self, campaign: Uuid, owner: &str) {
         self.owners
             .lock()
             .unwrap()
@@ -324,7 +324,8 @@ impl TestApp {
     }
 
     /// The campaign's store-visit token of the day, from the owner's
-    /// `GET /store-qr` (the campaign must come from [`TestApp::draft`]).
+    /// `GET /store-qr` (the campaign's owner must be known: it came from
+    /// [`TestApp::draft`] or was recorded with [`TestApp::owned_by`]).
     pub async fn store_visit_token(&self, campaign: Uuid) -> String {
         let owner = self
             .owners

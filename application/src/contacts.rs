@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use promo_domain::access::{AccessAction, AccessError, AccessFacts, RecordAccess};
+use promo_domain::campaign::Campaign;
 use promo_domain::draw::claims::ClaimStatus;
 use promo_domain::entrant::PhoneNumber;
 use promo_domain::privacy;
@@ -23,6 +24,42 @@ use crate::campaigns;
 use crate::claims;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
+
+mod marketing;
+pub use marketing::{marketing_contacts, MarketingContact};
+
+/// Records `owner`'s access to the personal data of `participant_ids` as a
+/// `PersonalDataAccessed` event; nothing may be opened unless this succeeds.
+async fn record_access(
+    app: &App,
+    owner: &str,
+    campaign: &Campaign,
+    campaign_id: Uuid,
+    action: AccessAction,
+    participant_ids: Vec<Uuid>,
+) -> AppResult<()> {
+    app.commands
+        .access(RecordAccess {
+            access_id: Uuid::new_v4(),
+            campaign: AccessFacts {
+                campaign_id,
+                owner_id: campaign.owner_id.clone(),
+                personal_data_erased: campaign.personal_data_erased_at.is_some(),
+            },
+            accessed_by: owner.to_string(),
+            action,
+            participant_ids,
+            accessed_at: app.now(),
+        })
+        .await
+        .map_err(|e| {
+            AppError::from_aggregate(e, || AppError::internal("a fresh access id collided"))
+        })
+        .map_err(|e| match e {
+            AppError::Access(AccessError::PersonalDataErased) => AppError::PersonalDataErased,
+            other => other,
+        })
+}
 
 /// A current winner, unmasked.
 #[derive(Debug, Clone)]
@@ -51,27 +88,15 @@ pub async fn winner_contacts(
     let board = claims::board_of(app, campaign_id, &campaign).await?;
     let holders: Vec<_> = board.claims.holders().collect();
     let ids: Vec<Uuid> = holders.iter().map(|(_, h)| h.participant_id).collect();
-    app.commands
-        .access(RecordAccess {
-            access_id: Uuid::new_v4(),
-            campaign: AccessFacts {
-                campaign_id,
-                owner_id: campaign.owner_id.clone(),
-                personal_data_erased: campaign.personal_data_erased_at.is_some(),
-            },
-            accessed_by: owner.to_string(),
-            action: AccessAction::WinnerContacts,
-            participant_ids: ids.clone(),
-            accessed_at: app.now(),
-        })
-        .await
-        .map_err(|e| {
-            AppError::from_aggregate(e, || AppError::internal("a fresh access id collided"))
-        })
-        .map_err(|e| match e {
-            AppError::Access(AccessError::PersonalDataErased) => AppError::PersonalDataErased,
-            other => other,
-        })?;
+    record_access(
+        app,
+        owner,
+        &campaign,
+        campaign_id,
+        AccessAction::WinnerContacts,
+        ids.clone(),
+    )
+    .await?;
 
     // The key may have been destroyed since the check above (an erasure
     // racing this request): then nothing opens, and nothing is shown.

@@ -8,7 +8,7 @@
 //! answer tells nothing about anyone else. After the draw it says whether the
 //! pid is in the published canonical entrant list and whether it won.
 
-use promo_domain::draw::{DrawRecord, DrawnEntrant};
+use chrono::{DateTime, Utc};
 use promo_domain::entrant::PhoneNumber;
 use promo_domain::participation::Participation;
 use promo_domain::privacy;
@@ -16,28 +16,37 @@ use promo_eventstore::registrations;
 use uuid::Uuid;
 
 use crate::campaigns;
+use crate::claims::{board_of, PrizeBoard};
 use crate::context::App;
 use crate::draws::{self, Masked};
 use crate::error::{AppError, AppResult};
 
-/// Where a winner's prize stands. Only `Pending` exists until claims are
-/// recorded; [`claim_status`] is the one place that decides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimStatus {
-    Pending,
-}
+pub use promo_domain::draw::claims::ClaimStatus;
 
-impl ClaimStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimStatus::Pending => "PENDING",
-        }
+/// Where the entrant with pseudonymous id `pid` stands in the prize
+/// delivery: the rank they hold (or held, if forfeited), its claim status
+/// and deadline. `None`: not a winner (an alternate never promoted included).
+fn standing_of(board: &PrizeBoard, pid: &str) -> Option<(u32, ClaimStatus, DateTime<Utc>)> {
+    if let Some((prize, holder)) = board.claims.holders().find(|(_, h)| h.pid == pid) {
+        return Some((
+            prize.rank,
+            holder.status,
+            holder.deadline(board.campaign_deadline),
+        ));
     }
-}
-
-/// The claim status of one of the draw's winners.
-pub fn claim_status(_record: &DrawRecord, _winner: &DrawnEntrant) -> ClaimStatus {
-    ClaimStatus::Pending
+    board
+        .claims
+        .forfeited
+        .iter()
+        .rev()
+        .find(|f| f.holder.pid == pid)
+        .map(|f| {
+            (
+                f.rank,
+                ClaimStatus::Forfeited,
+                f.holder.deadline(board.campaign_deadline),
+            )
+        })
 }
 
 /// `CheckEntry`: what the entrant types in, unparsed.
@@ -58,6 +67,8 @@ pub struct EntryStatus {
     pub rank: Option<u32>,
     /// Winners only.
     pub claim_status: Option<ClaimStatus>,
+    /// Winners only: until when the prize can be claimed.
+    pub claim_deadline: Option<DateTime<Utc>>,
 }
 
 /// Longest entry number looked at (a real one is about 25 characters).
@@ -71,7 +82,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 #[tracing::instrument(skip_all, fields(campaign_id = %input.campaign_id))]
 pub async fn entry_status(app: &App, input: CheckEntry) -> AppResult<EntryStatus> {
     let campaign_id = input.campaign_id;
-    campaigns::load(app, campaign_id).await?;
+    let campaign = campaigns::load(app, campaign_id).await?;
     let phone = input
         .phone_number
         .as_deref()
@@ -115,6 +126,7 @@ pub async fn entry_status(app: &App, input: CheckEntry) -> AppResult<EntryStatus
             is_winner: None,
             rank: None,
             claim_status: None,
+            claim_deadline: None,
         });
     };
     let in_list =
@@ -122,12 +134,14 @@ pub async fn entry_status(app: &App, input: CheckEntry) -> AppResult<EntryStatus
             .await
             .map_err(AppError::internal)?
             .ok_or_else(|| AppError::internal("the draw's entrant list is missing"))?;
-    let won = record.winners.iter().find(|w| w.pid == pid);
+    let board = board_of(app, campaign_id, &campaign).await?;
+    let won = standing_of(&board, &pid);
     Ok(EntryStatus {
         in_entrant_list: Some(in_list),
         is_winner: Some(won.is_some()),
-        rank: won.map(|w| w.rank),
-        claim_status: won.map(|w| claim_status(&record, w)),
+        rank: won.map(|(rank, _, _)| rank),
+        claim_status: won.map(|(_, status, _)| status),
+        claim_deadline: won.map(|(_, _, deadline)| deadline),
     })
 }
 
@@ -143,25 +157,33 @@ pub struct PublicWinner {
     pub claim_status: ClaimStatus,
 }
 
-/// The campaign's winners, rank 1 first, masked; [`AppError::NoDrawYet`]
-/// before the draw.
+/// The campaign's current winners (promoted alternates included), rank 1
+/// first, masked, with their claim status; [`AppError::NoDrawYet`] before
+/// the draw.
 #[tracing::instrument(skip_all, fields(%campaign_id))]
 pub async fn public_winners(app: &App, campaign_id: Uuid) -> AppResult<Vec<PublicWinner>> {
-    campaigns::load(app, campaign_id).await?;
-    let record = draws::require_record(app, campaign_id).await?;
-    let ids: Vec<Uuid> = record.winners.iter().map(|w| w.participant_id).collect();
+    let campaign = campaigns::load(app, campaign_id).await?;
+    let board = board_of(app, campaign_id, &campaign).await?;
+    let ids: Vec<Uuid> = board
+        .claims
+        .holders()
+        .map(|(_, h)| h.participant_id)
+        .collect();
     let masked = draws::masked_entrants(app, campaign_id, &ids).await?;
-    Ok(record
-        .winners
-        .iter()
-        .map(|w| {
-            let Masked { name, phone } = masked.get(&w.participant_id).cloned().unwrap_or_default();
+    Ok(board
+        .claims
+        .holders()
+        .map(|(prize, holder)| {
+            let Masked { name, phone } = masked
+                .get(&holder.participant_id)
+                .cloned()
+                .unwrap_or_default();
             PublicWinner {
-                rank: w.rank,
+                rank: prize.rank,
                 name,
                 phone_number: phone,
-                entry_number: w.entry_number.clone(),
-                claim_status: claim_status(&record, w),
+                entry_number: holder.entry_number.clone(),
+                claim_status: holder.status,
             }
         })
         .collect())

@@ -17,6 +17,8 @@ mod pages_wired;
 mod participants;
 mod participations;
 mod privacy;
+
+mod pages_e2e_prizes;
 mod prize_claims;
 mod prize_contacts;
 mod prize_deadline;
@@ -31,3 +33,4 @@ mod shutdown;
 mod store_visits;
 mod stream_integrity;
 mod text_fields;
+mod wired_contacts;

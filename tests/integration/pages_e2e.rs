@@ -218,7 +218,6 @@ async fn an_owner_runs_a_campaign_from_the_console() {
     .await;
     let c = browser.client();
     let id = create_and_publish(&browser, &app).await;
-    app.remember_owner(id, "owner-e2e");
     let overview = app.url(&format!("/console/events/{id}"));
     assert_eq!(
         browser.text("[data-live-count]").await.as_deref(),
@@ -226,6 +225,7 @@ async fn an_owner_runs_a_campaign_from_the_console() {
     );
 
     // Entries arrive while the overview is open: the count follows without a reload.
+    app.owned_by(id, "owner-e2e");
     for (name, phone, channel, visited) in ENTRANTS {
         let (status, body) = app.enter(id, name, phone, channel, visited).await;
         assert_eq!(status, 201, "{body}");

@@ -16,6 +16,7 @@ use promo_domain::channel::Channel;
 use promo_domain::entry_number::kst;
 use promo_domain::performance::{percent_bp, roi_bp, Costs};
 use promo_projections::analytics::queries::{self, DashboardData};
+use promo_projections::prizes::queries as prize_queries;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -25,6 +26,9 @@ use crate::auth::Owner;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{ApiJson, CampaignId};
 use crate::state::AppState;
+
+mod prizes;
+pub use prizes::PrizeSummary;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -216,6 +220,8 @@ pub struct Dashboard {
     pub channel_performance: Vec<ChannelPerformance>,
     pub timeline: Vec<TimelinePoint>,
     pub roi: Roi,
+    /// The prizes after the draw (all zero before it), from the prizes read model.
+    pub prizes: PrizeSummary,
     /// Time of the last event reflected; null before any.
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -268,7 +274,11 @@ pub async fn dashboard(
 ) -> Result<Json<Dashboard>, ApiError> {
     campaigns::owned(&state.app, campaign_id, &owner).await?;
     let data = queries::dashboard(&state.app.pool, campaign_id).await?;
-    Ok(Json(Dashboard::from(data)))
+    let mut dashboard = Dashboard::from(data);
+    dashboard.prizes = prize_queries::counts(&state.app.pool, campaign_id)
+        .await?
+        .into();
+    Ok(Json(dashboard))
 }
 
 impl From<DashboardData> for Dashboard {
@@ -326,6 +336,7 @@ fn dashboard_of(data: DashboardData) -> Dashboard {
             expected_revenue: costs.map(|c| c.expected_revenue),
             roi,
         },
+        prizes: PrizeSummary::default(),
         updated_at,
     }
 }

@@ -17,9 +17,10 @@
 //! Console pages authenticate from the session cookie ([`ConsoleOwner`]) and
 //! every console POST passes the CSRF check ([`crate::auth::ConsoleForm`]).
 //!
-//! Waiting for other work (search for `ISSUE-10` / `ISSUE-11`): the store QR
-//! page, the entry-status lookup, the public winners list and the entrant id
-//! on the receipt (issue 10); winner contacts, claims and forfeits (issue 11).
+//! Every page calls the use case or read-model query its JSON twin calls: the
+//! store QR page (`store_visits`), the check page and the result
+//! (`self_check`), the winners with contacts, claims and forfeits (`claims`,
+//! `contacts`), the marketing contacts export (`contacts::marketing_contacts`).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

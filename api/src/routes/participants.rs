@@ -18,6 +18,7 @@ use crate::routes::extract::{parse_bool, parse_number, ApiQuery, CampaignId};
 use crate::state::AppState;
 
 pub mod export;
+pub mod marketing;
 pub use export::{csv_cell, csv_download, CSV_HEADER};
 
 pub fn router() -> Router<AppState> {
@@ -51,6 +52,9 @@ pub struct ListQuery {
     /// Search: entry number fragment, last 4 phone digits, or name initial.
     #[param(max_length = 50)]
     pub q: Option<String>,
+    /// Export only: `marketing` answers the full name and phone of the
+    /// entrants who consented to marketing instead (recorded in the access log).
+    pub contacts: Option<String>,
 }
 
 /// The list's filters, parsed; errors name the field.

@@ -53,14 +53,25 @@ pub async fn store_qr(
     CampaignId(campaign_id): CampaignId,
 ) -> Result<Json<StoreQrResponse>, ApiError> {
     let pass = store_visits::store_qr(&state.app, &owner, campaign_id).await?;
-    let entry_url = state.absolute(&entry_path(campaign_id, &pass.token));
-    let qr_svg = qr_svg(&entry_url)?;
+    let (entry_url, qr_svg) = store_qr_image(&state, campaign_id, &pass.token)?;
     Ok(Json(StoreQrResponse {
         entry_url,
         store_visit_token: pass.token,
         qr_svg,
         expires_at: pass.expires_at,
     }))
+}
+
+/// The absolute entry link of a store visit token and its QR image (the
+/// JSON endpoint and the console's QR page alike).
+pub fn store_qr_image(
+    state: &AppState,
+    campaign_id: Uuid,
+    token: &str,
+) -> Result<(String, String), ApiError> {
+    let entry_url = state.absolute(&entry_path(campaign_id, token));
+    let svg = qr_svg(&entry_url)?;
+    Ok((entry_url, svg))
 }
 
 /// The entry page path for the store QR channel (the token is URL-safe).

@@ -188,3 +188,27 @@ pub async fn masked_of(
     .fetch_all(pool)
     .await
 }
+
+/// One page of the entrants who consented to marketing, oldest first, after
+/// `after` (the last participant id of the previous page): participant id
+/// and entry number, nothing personal.
+pub async fn marketing_consent_page(
+    pool: &PgPool,
+    campaign_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<(Uuid, String, DateTime<Utc>)>, sqlx::Error> {
+    let (at, id) = after.unzip();
+    sqlx::query_as(
+        "SELECT participant_id, entry_number, participated_at FROM participants \
+         WHERE campaign_id = $1 AND agree_marketing \
+         AND ($2::timestamptz IS NULL OR (participated_at, participant_id) > ($2, $3::uuid)) \
+         ORDER BY participated_at, participant_id LIMIT $4",
+    )
+    .bind(campaign_id)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -62,3 +62,35 @@ pub async fn claim_status(
     .fetch_optional(pool)
     .await
 }
+
+/// A campaign's prizes counted: the current winners (`claimed` + `pending`),
+/// the winners who lost a prize, and the ranks left without a winner.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrizeCounts {
+    pub winners: i64,
+    pub claimed: i64,
+    pub pending: i64,
+    pub forfeited: i64,
+    pub unawarded: i64,
+}
+
+pub async fn counts(pool: &PgPool, campaign_id: Uuid) -> Result<PrizeCounts, sqlx::Error> {
+    let (claimed, pending, forfeited, unawarded): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT \
+           count(*) FILTER (WHERE status = 'CLAIMED'), \
+           count(*) FILTER (WHERE status = 'PENDING'), \
+           count(*) FILTER (WHERE status = 'FORFEITED'), \
+           (SELECT count(*) FROM prize_unawarded WHERE campaign_id = $1) \
+         FROM prize_winners WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(PrizeCounts {
+        winners: claimed + pending,
+        claimed,
+        pending,
+        forfeited,
+        unawarded,
+    })
+}

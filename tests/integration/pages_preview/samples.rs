@@ -371,6 +371,13 @@ fn analytics() -> AnalyticsPage {
         },
         errors: FormErrors::none(),
         updated_at: Some(kst(12, 14, 22, 5)),
+        prizes: promo_api::routes::analytics::PrizeSummary {
+            winners: 3,
+            claimed: 2,
+            pending: 1,
+            forfeited: 1,
+            unawarded: 0,
+        },
     }
 }
 

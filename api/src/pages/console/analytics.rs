@@ -180,6 +180,8 @@ pub struct AnalyticsPage {
     pub costs: CostsForm,
     pub errors: FormErrors,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Winners, claims, forfeits and unawarded ranks (zero before the draw).
+    pub prizes: crate::routes::analytics::PrizeSummary,
 }
 
 impl AnalyticsPage {

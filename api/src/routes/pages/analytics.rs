@@ -10,6 +10,7 @@ use promo_application::performance;
 use promo_domain::campaign::Campaign;
 use promo_domain::channel::Channel;
 use promo_projections::analytics::queries;
+use promo_projections::prizes::queries as prizes;
 use uuid::Uuid;
 
 use super::{form_errors, header, owned, status_of, PageError, PageResult};
@@ -98,6 +99,7 @@ async fn dashboard_view(
             .unwrap_or_default(),
         errors,
         updated_at: dashboard.updated_at,
+        prizes: prizes::counts(&state.app.pool, id).await?.into(),
     })
 }
 

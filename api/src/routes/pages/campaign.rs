@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use promo_application::campaigns::{self, CreateDraft};
+use promo_application::store_visits;
 use promo_domain::campaign::{Campaign, CampaignStatus, StoreInfo};
 use promo_projections::participants::queries::count;
 use serde_json::json;
@@ -18,9 +19,11 @@ use crate::auth::{ConsoleForm, ConsoleOwner};
 use crate::error::ApiError;
 use crate::pages::console::{
     CampaignPage, CreateDraftPage, DraftForm, EndPage, PublishForm, PublishPage, PublishedInfo,
+    StoreQrPage,
 };
 use crate::pages::view::{CampaignState, FormErrors};
 use crate::pages::{render, render_with_status, MessagePage};
+use crate::routes::store_qr::store_qr_image;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -250,22 +253,46 @@ async fn end(
     }
 }
 
-/// `GET /console/events/{id}/store-qr`.
-///
-/// ISSUE-10: the store QR use case (`GET /api/v1/events/{id}/store-qr`: entry
-/// URL with its visit token, and the QR SVG) is not on this branch. When it
-/// lands, render `StoreQrPage { csrf, campaign: header(..), prize, entry_url,
-/// qr_svg, visit_bonus }` from it here. Until then: a short notice.
+/// `GET /console/events/{id}/store-qr`: the same `store_visits::store_qr`
+/// use case as `GET /api/v1/events/{id}/store-qr`, with the same entry link
+/// (`/e/{id}?ch=STORE_QR&t=TOKEN`) and QR image.
 async fn store_qr(
     State(state): State<AppState>,
     session: ConsoleOwner,
     Path(raw): Path<String>,
 ) -> PageResult {
-    let (id, _) = owned(&state, &session, &raw).await?;
-    Ok(render(&MessagePage {
-        title: "매장용 QR 코드는 곧 준비돼요".into(),
-        detail: "그동안 채널별 참여 링크를 공유해 주세요. 매장 QR로 참여한 손님은 매장 방문으로 기록돼요."
+    let (id, campaign) = owned(&state, &session, &raw).await?;
+    let refused = |error: ApiError| {
+        let page = MessagePage {
+            title: "매장용 QR 코드를 만들 수 없어요".into(),
+            detail: match error.code() {
+                "STORE_QR_NOT_PUBLISHED" => {
+                    "이 이벤트는 매장 QR 채널 없이 게시됐어요. 채널별 참여 링크를 공유해 주세요."
+                }
+                "PART_002" => "이벤트를 게시한 뒤에 매장용 QR 코드를 만들 수 있어요.",
+                "PART_005" => "개인정보가 파기된 이벤트예요.",
+                _ => "일시적인 오류입니다. 잠시 후 다시 시도해 주세요.",
+            }
             .into(),
-        next: Some((format!("/console/events/{id}"), "이벤트로 돌아가기".into())),
+            next: Some((format!("/console/events/{id}"), "이벤트로 돌아가기".into())),
+        };
+        render_with_status(status_of(&error), &page)
+    };
+    let pass = match store_visits::store_qr(&state.app, &session.owner, id).await {
+        Ok(pass) => pass,
+        Err(error) => return Ok(refused(ApiError::from(error))),
+    };
+    let (entry_url, qr_svg) = match store_qr_image(&state, id, &pass.token) {
+        Ok(pair) => pair,
+        Err(error) => return Ok(refused(error)),
+    };
+    let info = published_info(&campaign);
+    Ok(render(&StoreQrPage {
+        csrf: session.csrf.clone(),
+        campaign: header(&state, id, &campaign).await?,
+        prize: info.as_ref().map(|i| i.prize.clone()).unwrap_or_default(),
+        entry_url,
+        qr_svg,
+        visit_bonus: info.is_some_and(|i| i.visit_bonus),
     }))
 }

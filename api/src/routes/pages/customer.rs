@@ -9,8 +9,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
-use promo_application::participation;
-use promo_application::{campaigns, draws};
+use promo_application::self_check::{self, CheckEntry};
+use promo_application::{campaigns, draws, participation, AppError};
 use promo_domain::campaign::{Campaign, CampaignStatus};
 use promo_domain::channel::Channel;
 use promo_domain::draw::DrawRecord;
@@ -22,10 +22,10 @@ use crate::abuse::EntryRateLimited;
 use crate::auth::console::see_other;
 use crate::error::ApiError;
 use crate::pages::customer::{
-    entry_errors, CheckForm, CheckPage, EntryCompletePage, EntryForm, EventInfo, EventPage,
-    EventPhase, PublicDraw, PublicWinner, ResultPage,
+    check_errors, entry_errors, CheckForm, CheckOutcome, CheckPage, EntryCompletePage, EntryForm,
+    EventInfo, EventPage, EventPhase, PublicDraw, PublicWinner, ResultPage,
 };
-use crate::pages::view::{Banner, ClaimStatus, FormErrors, Tone};
+use crate::pages::view::{ClaimStatus, FormErrors};
 use crate::pages::{render, render_with_status};
 use crate::routes::extract::{form_fields, FormFields};
 use crate::state::AppState;
@@ -99,8 +99,8 @@ async fn event_page(
     let (_, campaign, event) = published(&state, &raw).await?;
     let pairs = form_fields(query.unwrap_or_default().as_bytes());
     let channel = entry_channel(query_value(&pairs, "ch"), published_channels(&campaign));
-    // The store QR link carries its visit token as `t` (ISSUE-10: keep in step
-    // with the `entryUrl` that `GET /events/{id}/store-qr` hands out).
+    // The store QR link carries its visit token as `t`: the `entryUrl` that
+    // `GET /events/{id}/store-qr` (and the console's QR page) hands out.
     let store_visit_token = query_value(&pairs, "t").map(str::to_string);
     Ok(render(&EventPage {
         event,
@@ -168,8 +168,7 @@ async fn enter(
             let receipt = EntryReceipt {
                 entry_number: receipt.entry_number,
                 bonus_entries: receipt.bonus_entries,
-                // ISSUE-10: `Some(receipt.entrant_id)` once the receipt carries it.
-                entrant_id: None,
+                entrant_id: Some(receipt.entrant_id),
             };
             Ok(see_other(&receipt.done_url(&state.auth, id)))
         }
@@ -208,27 +207,54 @@ async fn check_page(State(state): State<AppState>, Path(raw): Path<String>) -> P
     }))
 }
 
-/// `POST /e/{id}/check`.
-///
-/// ISSUE-10: the entry-status use case (`POST /api/v1/events/{id}/entry-status`)
-/// is not on this branch. When it lands, call it with `form` and answer
-/// `outcome: Some(CheckOutcome::from_status(..))`, `Some(CheckOutcome::NotFound)`
-/// for `PART_003`, or `errors: check_errors(code, message)` for a refusal.
-/// Until then the form comes back, as typed, saying the lookup is not open yet.
+/// `POST /e/{id}/check`: the same `self_check::entry_status` use case as
+/// `POST /api/v1/events/{id}/entry-status`, rate-limited by the same abuse
+/// middleware (a refused post arrives marked [`EntryRateLimited`]).
 async fn check(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    limited: Option<Extension<EntryRateLimited>>,
     FormFields(fields): FormFields,
 ) -> PageResult {
-    let (_, _, event) = published(&state, &raw).await?;
-    let notice = Banner::new(Tone::Info, "응모 확인은 곧 열려요")
-        .with_detail("응모 번호는 참여 완료 화면과 알림톡에 있어요. 당첨자 발표는 결과 페이지에서 볼 수 있어요.")
-        .with_link(event.result_url(), "결과 페이지");
+    let (id, _, event) = published(&state, &raw).await?;
+    let form = CheckForm::from_pairs(fields);
+    let refused = |event: EventInfo, form: CheckForm, error: ApiError| -> Response {
+        let page = CheckPage {
+            errors: check_errors(error.code(), &error.message()),
+            event,
+            form,
+            outcome: None,
+        };
+        render_with_status(status_of(&error), &page)
+    };
+    if let Some(Extension(EntryRateLimited { retry_after_secs })) = limited {
+        return Ok(refused(
+            event,
+            form,
+            ApiError::RateLimited { retry_after_secs },
+        ));
+    }
+    let lookup = CheckEntry {
+        campaign_id: id,
+        phone_number: Some(form.phone_number.clone()),
+        entry_number: Some(form.entry_number.clone()),
+    };
+    let outcome = match self_check::entry_status(&state.app, lookup).await {
+        Ok(status) => CheckOutcome::from_status(
+            status.in_entrant_list,
+            status.is_winner,
+            status.rank,
+            status.claim_status.map(|c| c.as_str()),
+            status.claim_deadline,
+        ),
+        Err(AppError::EntryNotFound) => CheckOutcome::NotFound,
+        Err(error) => return Ok(refused(event, form, ApiError::from(error))),
+    };
     Ok(render(&CheckPage {
         event,
-        form: CheckForm::from_pairs(fields),
-        outcome: None,
-        errors: FormErrors::banner(notice),
+        form,
+        outcome: Some(outcome),
+        errors: FormErrors::none(),
     }))
 }
 
@@ -245,32 +271,24 @@ async fn result(State(state): State<AppState>, Path(raw): Path<String>) -> PageR
     Ok(render(&ResultPage { event, draw }))
 }
 
-/// The published draw with its winners masked.
-///
-/// ISSUE-10: `GET /api/v1/events/{id}/winners/public`'s use case replaces the
-/// winner list built here (it knows current winners and their claim states,
-/// ISSUE-11); until then every drawn winner shows as waiting to claim.
+/// The published draw with its current winners masked: the same
+/// `self_check::public_winners` use case as `GET /api/v1/events/{id}/winners/public`.
 async fn public_draw(
     state: &AppState,
     id: Uuid,
     record: &DrawRecord,
 ) -> Result<PublicDraw, PageError> {
-    let ids: Vec<Uuid> = record.winners.iter().map(|w| w.participant_id).collect();
-    let masked = draws::masked_entrants(&state.app, id, &ids)
+    let winners = self_check::public_winners(&state.app, id)
         .await
-        .map_err(PageError::customer)?;
-    let winners = record
-        .winners
-        .iter()
-        .map(|w| {
-            let person = masked.get(&w.participant_id).cloned().unwrap_or_default();
-            PublicWinner {
-                rank: w.rank,
-                name: person.name,
-                phone_number: person.phone,
-                entry_number: w.entry_number.clone(),
-                claim_status: ClaimStatus::Pending,
-            }
+        .map_err(PageError::customer)?
+        .into_iter()
+        .map(|w| PublicWinner {
+            rank: w.rank,
+            name: w.name,
+            phone_number: w.phone_number,
+            entry_number: w.entry_number,
+            claim_status: ClaimStatus::parse(w.claim_status.as_str())
+                .unwrap_or(ClaimStatus::Pending),
         })
         .collect();
     Ok(PublicDraw {

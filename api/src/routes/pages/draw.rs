@@ -2,13 +2,18 @@
 //! rules were fixed at publish) with its verification record, and the winners
 //! page (masked, from `draws::record` + `draws::masked_entrants`).
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Duration;
 use promo_application::draws::{self, DrawWinners};
+use promo_application::{claims, contacts, AppError};
 use promo_domain::campaign::Campaign;
-use promo_domain::draw::DrawRecord as Recorded;
+use promo_domain::draw::claims::ClaimStatus as DomainClaimStatus;
+use promo_domain::draw::{DrawError, DrawRecord as Recorded};
+use promo_projections::notifications::outbox::{self, DeliveryStatus};
+use promo_projections::notifications::NotificationKind;
 use uuid::Uuid;
 
 use super::{form_errors, header, owned, status_of, PageError, PageResult};
@@ -18,6 +23,7 @@ use crate::error::ApiError;
 use crate::pages::console::{DrawPage, DrawRecord, DrawRules, WinnerRow, WinnersPage};
 use crate::pages::view::{Banner, ClaimStatus, FormErrors, NotificationStatus, Tone};
 use crate::pages::{render, render_with_status};
+use crate::routes::extract::form_fields;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -118,12 +124,23 @@ async fn draw(
     }
 }
 
-/// The winners page, masked.
-///
-/// ISSUE-11: claim states, promoted alternates, unawarded ranks and the
-/// notification outcome come with winner contacts and claims; until then
-/// every drawn winner is waiting to claim and notifications are only recorded
-/// (the default sender records them, nothing leaves the system).
+/// How a notice's delivery shows on the page (`None`: not recorded yet).
+fn notification(status: Option<&DeliveryStatus>) -> NotificationStatus {
+    match status.map(|s| s.delivery_status.as_str()) {
+        Some("SENT") => NotificationStatus::Sent,
+        Some("FAILED") => NotificationStatus::Failed,
+        Some("RECORDED") => NotificationStatus::RecordedOnly,
+        _ => NotificationStatus::Pending,
+    }
+}
+
+fn claim_status(status: DomainClaimStatus) -> ClaimStatus {
+    ClaimStatus::parse(status.as_str()).unwrap_or(ClaimStatus::Pending)
+}
+
+/// The winners page: the same `claims::board` as `GET /api/v1/events/{id}/winners`
+/// (current winners with their claims, promoted alternates, unawarded ranks),
+/// masked, with each winner notice's delivery.
 async fn winners_view(
     state: &AppState,
     csrf: String,
@@ -131,99 +148,190 @@ async fn winners_view(
     campaign: &Campaign,
     notice: Option<Banner>,
 ) -> Result<WinnersPage, PageError> {
-    let record = draws::record(&state.app, id).await?;
-    let ranked: Vec<_> = record.iter().flat_map(|r| r.winners.iter()).collect();
-    let ids: Vec<Uuid> = ranked.iter().map(|w| w.participant_id).collect();
-    let masked = draws::masked_entrants(&state.app, id, &ids).await?;
-    let winners = ranked
-        .iter()
-        .map(|w| {
-            let person = masked.get(&w.participant_id).cloned().unwrap_or_default();
-            WinnerRow {
-                rank: w.rank,
-                participant_id: w.participant_id.to_string(),
-                entry_number: w.entry_number.clone(),
-                name: person.name,
-                phone_number: person.phone,
-                claim_status: ClaimStatus::Pending,
-                notification: NotificationStatus::RecordedOnly,
-                promoted: false,
-            }
-        })
-        .collect();
-    let claim_deadline = campaign
-        .details
-        .as_ref()
-        .map(|d| d.announcement_at + Duration::days(i64::from(rules(campaign).claim_days)));
-    Ok(WinnersPage {
+    let mut page = WinnersPage {
         csrf,
         campaign: header(state, id, campaign).await?,
-        drawn: record.is_some(),
-        claim_deadline,
-        winners,
+        drawn: false,
+        claim_deadline: None,
+        winners: Vec::new(),
         unawarded_ranks: Vec::new(),
         contacts_shown: false,
         pii_erased: campaign.personal_data_erased_at.is_some(),
         notice,
-    })
+    };
+    let board = match claims::board(&state.app, &campaign.owner_id, id).await {
+        Ok(board) => board,
+        Err(AppError::NoDrawYet) => return Ok(page),
+        Err(error) => return Err(error.into()),
+    };
+    let holders: Vec<_> = board.claims.holders().collect();
+    let ids: Vec<Uuid> = holders.iter().map(|(_, h)| h.participant_id).collect();
+    let masked = draws::masked_entrants(&state.app, id, &ids).await?;
+    let notified = outbox::statuses(&state.app.pool, id, NotificationKind::Winner, &ids).await?;
+    page.drawn = true;
+    page.claim_deadline = Some(board.campaign_deadline);
+    page.winners = holders
+        .iter()
+        .map(|(prize, holder)| {
+            let person = masked
+                .get(&holder.participant_id)
+                .cloned()
+                .unwrap_or_default();
+            WinnerRow {
+                rank: prize.rank,
+                participant_id: holder.participant_id.to_string(),
+                entry_number: holder.entry_number.clone(),
+                name: person.name,
+                phone_number: person.phone,
+                claim_status: claim_status(holder.status),
+                notification: notification(notified.get(&holder.participant_id)),
+                promoted: holder.promoted(),
+            }
+        })
+        .collect();
+    page.unawarded_ranks = board
+        .claims
+        .prizes
+        .iter()
+        .filter(|p| p.holder.is_none())
+        .map(|p| p.rank)
+        .collect();
+    Ok(page)
 }
 
-/// `GET /console/events/{id}/winners`.
+/// The banner of a `?notice=` the claim actions redirect with.
+fn action_notice(query: Option<&str>) -> Option<Banner> {
+    let pairs = form_fields(query.unwrap_or_default().as_bytes());
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let rank = get("rank").and_then(|r| r.parse::<u32>().ok())?;
+    match get("notice")? {
+        "claimed" => Some(Banner::new(
+            Tone::Success,
+            format!("{rank}등 경품을 수령 완료로 기록했어요"),
+        )),
+        "promoted" => Some(
+            Banner::new(Tone::Success, format!("{rank}등 당첨을 취소했어요"))
+                .with_detail("다음 대체 당첨자가 이 순위를 이어받았고, 당첨 안내가 발송돼요."),
+        ),
+        "unawarded" => Some(
+            Banner::new(Tone::Warning, format!("{rank}등 당첨을 취소했어요"))
+                .with_detail("남은 대체 당첨자가 없어 이 순위의 경품은 지급되지 않아요."),
+        ),
+        _ => None,
+    }
+}
+
+/// `GET /console/events/{id}/winners[?notice=…&rank=…]`.
 async fn winners(
     State(state): State<AppState>,
     session: ConsoleOwner,
     Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> PageResult {
     let (id, campaign) = owned(&state, &session, &raw).await?;
+    let notice = action_notice(query.as_deref());
     Ok(render(
-        &winners_view(&state, session.csrf, id, &campaign, None).await?,
+        &winners_view(&state, session.csrf, id, &campaign, notice).await?,
     ))
 }
 
-fn not_yet(title: &str) -> Banner {
-    Banner::new(Tone::Info, title)
-        .with_detail("지금은 가려진 당첨자 목록과 추첨 기록을 볼 수 있어요.")
-}
-
-/// `POST /console/events/{id}/winners/contacts`.
-///
-/// ISSUE-11: call the winner-contacts use case (it records the access) and
-/// answer the page with `contacts_shown: true` and the full names and numbers,
-/// or `pii_erased: true` on `PII_ERASED`.
+/// `POST /console/events/{id}/winners/contacts`: the same
+/// `contacts::winner_contacts` use case as `GET /api/v1/events/{id}/winners/contacts`
+/// (it records the access first), shown in full on the page.
 async fn show_contacts(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     post: ConsoleForm,
 ) -> PageResult {
     let (id, campaign) = owned(&state, &post.session, &raw).await?;
-    let notice = Some(not_yet("연락처 열람은 곧 제공돼요"));
-    let page = winners_view(&state, post.session.csrf, id, &campaign, notice).await?;
-    Ok(render(&page))
+    let csrf = post.session.csrf.clone();
+    match contacts::winner_contacts(&state.app, &post.session.owner, id).await {
+        Ok(contacts) => {
+            let mut page = winners_view(&state, csrf, id, &campaign, None).await?;
+            let mut full: HashMap<String, (String, String)> = contacts
+                .into_iter()
+                .map(|c| (c.participant_id.to_string(), (c.name, c.phone_number)))
+                .collect();
+            for row in &mut page.winners {
+                if let Some((name, phone)) = full.remove(&row.participant_id) {
+                    row.name = name;
+                    row.phone_number = phone;
+                }
+            }
+            page.contacts_shown = true;
+            Ok(render(&page))
+        }
+        Err(error) => {
+            let error = ApiError::from(error);
+            let mut page = winners_view(&state, csrf, id, &campaign, None).await?;
+            if error.code() == "PII_ERASED" {
+                page.pii_erased = true;
+            } else {
+                page.notice = Some(Banner::error(error.message()));
+            }
+            Ok(render_with_status(status_of(&error), &page))
+        }
+    }
 }
 
-/// `POST /console/events/{id}/winners/{participantId}/claim|forfeit` (`reason`).
-///
-/// ISSUE-11: call the claim or forfeit use case with the participant id (and
-/// `post.field("reason")`), then 303 back to the winners page (a forfeit that
-/// promoted an alternate says so in `notice`).
+/// `POST /console/events/{id}/winners/{participantId}/claim|forfeit` (`reason`):
+/// the `claims::claim` / `claims::forfeit` use cases of the JSON routes, then
+/// 303 back to the winners page with a banner.
 async fn claim_action(
     State(state): State<AppState>,
-    Path((raw, _participant, action)): Path<(String, String, String)>,
+    Path((raw, participant, action)): Path<(String, String, String)>,
     post: ConsoleForm,
 ) -> PageResult {
     let (id, campaign) = owned(&state, &post.session, &raw).await?;
-    let what = match action.as_str() {
-        "claim" => "수령 기록은 곧 제공돼요",
-        "forfeit" => "당첨 취소는 곧 제공돼요",
-        _ => return Err(ApiError::RouteNotFound.into()),
+    let owner = &post.session.owner;
+    let back = |notice: &str, rank: u32| {
+        see_other(&format!(
+            "/console/events/{id}/winners?notice={notice}&rank={rank}"
+        ))
     };
-    let page = winners_view(
-        &state,
-        post.session.csrf,
-        id,
-        &campaign,
-        Some(not_yet(what)),
-    )
-    .await?;
-    Ok(render(&page))
+    let outcome = match Uuid::parse_str(&participant) {
+        Err(_) => Err(AppError::Draw(DrawError::NotAWinner)),
+        Ok(participant_id) => match action.as_str() {
+            "claim" => claims::claim(&state.app, owner, id, participant_id)
+                .await
+                .map(|(rank, _)| back("claimed", rank)),
+            "forfeit" => {
+                let rank = claims::board(&state.app, owner, id)
+                    .await
+                    .ok()
+                    .and_then(|b| {
+                        b.claims
+                            .holders()
+                            .find(|(_, h)| h.participant_id == participant_id)
+                            .map(|(p, _)| p.rank)
+                    });
+                let reason = post.field("reason").to_string();
+                claims::forfeit(&state.app, owner, id, participant_id, reason)
+                    .await
+                    .map(|promoted| match promoted {
+                        Some(p) => back("promoted", p.rank),
+                        None => back("unawarded", rank.unwrap_or_default()),
+                    })
+            }
+            _ => return Err(ApiError::RouteNotFound.into()),
+        },
+    };
+    match outcome {
+        Ok(redirect) => Ok(redirect),
+        Err(error) => {
+            let error = ApiError::from(error);
+            let notice = match &error {
+                ApiError::Validation { .. } => Banner::error("취소 사유를 적어 주세요")
+                    .with_detail("1~200자로 적어 주세요. 당첨 기록에 남아요."),
+                other => Banner::error(other.message()),
+            };
+            let page = winners_view(&state, post.session.csrf, id, &campaign, Some(notice)).await?;
+            Ok(render_with_status(status_of(&error), &page))
+        }
+    }
 }

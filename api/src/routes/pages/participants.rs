@@ -7,11 +7,12 @@ use axum::Router;
 use promo_domain::channel::Channel;
 use promo_projections::participants::queries::{self, Filters, ParticipantRow as Row};
 
-use super::{header, owned, PageError, PageResult};
+use super::{header, owned, status_of, PageError, PageResult};
 use crate::auth::ConsoleOwner;
 use crate::pages::console::{ParticipantFilter, ParticipantRow, ParticipantsPage};
-use crate::pages::{render, MessagePage};
+use crate::pages::{render, render_with_status, MessagePage};
 use crate::routes::extract::form_fields;
+use crate::routes::participants::marketing::marketing_csv;
 use crate::routes::participants::{csv_download, parse_filters, ListQuery};
 use crate::state::AppState;
 
@@ -99,8 +100,8 @@ async fn list(
 ///
 /// The list's filters ride along in the link; the export applies what the
 /// shared `csv_download` applies (the API's export, kept in one place).
-/// `?contacts=marketing` (full contacts of consenting entrants, recorded in
-/// the access log) waits for the access log of ISSUE-11.
+/// `?contacts=marketing`: the full contacts of consenting entrants, recorded
+/// in the access log first (the API's `marketing_csv`).
 async fn export(
     State(state): State<AppState>,
     session: ConsoleOwner,
@@ -117,16 +118,27 @@ async fn export(
     };
     let marketing = field("contacts").is_some_and(|v| v == "marketing");
     if marketing {
-        return Ok(render(&MessagePage {
-            title: "마케팅 수신 동의자 연락처는 곧 받을 수 있어요".into(),
-            detail:
-                "연락처 열람 기록 기능과 함께 열려요. 그동안 가려진 참여자 CSV를 받을 수 있어요."
-                    .into(),
-            next: Some((
-                format!("/console/events/{id}/participants"),
-                "참여자 목록으로".into(),
-            )),
-        }));
+        return match marketing_csv(&state, &session.owner, id).await {
+            Ok(csv) => Ok(csv),
+            Err(error) => {
+                let title = if error.code() == "PII_ERASED" {
+                    "개인정보가 파기되어 연락처를 받을 수 없어요"
+                } else {
+                    "연락처 파일을 만들지 못했어요"
+                };
+                Ok(render_with_status(
+                    status_of(&error),
+                    &MessagePage {
+                        title: title.into(),
+                        detail: "가려진 참여자 CSV는 계속 받을 수 있어요.".into(),
+                        next: Some((
+                            format!("/console/events/{id}/participants"),
+                            "참여자 목록으로".into(),
+                        )),
+                    },
+                ))
+            }
+        };
     }
     let filters = parse_filters(&ListQuery {
         page: None,
@@ -135,6 +147,7 @@ async fn export(
         store_visited: field("storeVisited"),
         is_winner: field("isWinner"),
         q: field("q"),
+        contacts: None,
     })
     .map_err(PageError::from)?;
     Ok(csv_download(state.app.pool.clone(), id, filters))

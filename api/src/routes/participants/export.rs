@@ -65,17 +65,32 @@ fn csv_line(p: &ParticipantRow) -> String {
 }
 
 /// The filtered participant list as CSV (masked, newest first), streamed
-/// (owner only).
+/// (owner only). `?contacts=marketing`: instead, the full name and phone of
+/// the entrants who consented to marketing, recorded in the access log first
+/// (410 `PII_ERASED` after the erasure).
 #[utoipa::path(get, path = "/api/v1/events/{eventId}/participants/export", tag = "participants",
     params(("eventId" = Uuid, Path), ListQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "PII_ERASED (contacts=marketing)")))]
 pub async fn export_csv(
     State(state): State<AppState>,
     Owner(owner): Owner,
     CampaignId(campaign_id): CampaignId,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
+    match query.contacts.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some("marketing") => {
+            return super::marketing::marketing_csv(&state, &owner, campaign_id).await;
+        }
+        Some(_) => {
+            return Err(ApiError::validation(
+                "contacts",
+                "marketing만 쓸 수 있습니다",
+            ))
+        }
+    }
     let filters = parse_filters(&query)?;
     campaigns::owned(&state.app, campaign_id, &owner).await?;
     Ok(csv_download(state.app.pool.clone(), campaign_id, filters))
