@@ -6,7 +6,6 @@
 //! post reaches its page handler marked [`EntryRateLimited`], which shows the
 //! form again with the Korean message (the buckets are shared: one limit per
 //! IP and per phone, whichever door the entry comes through).
-//!
 //! The public entry-status check (`POST /api/v1/events/{id}/entry-status`)
 //! answers whether a phone number holds an entry number, so it has its own,
 //! far stricter bucket per client IP and campaign
@@ -28,10 +27,7 @@
 //! The buckets live in Postgres ([`shared`]), so instances on one database
 //! share each limit; `RATE_LIMIT_STORE=memory` keeps them per process.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -49,76 +45,9 @@ use crate::error::ApiError;
 
 pub mod shared;
 
-type Key = [u8; 16];
-
-/// Where a limit's buckets are.
-enum Limiter {
-    Memory(KeyedLimiter),
-    Shared(shared::SharedLimiter),
-}
-
-impl Limiter {
-    async fn check(&self, key: Key, now: Instant) -> Result<(), Duration> {
-        match self {
-            Self::Memory(limiter) => limiter.check(key, now),
-            Self::Shared(limiter) => limiter.check(key).await,
-        }
-    }
-}
-
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-/// A keyed token bucket: `per_minute` requests at once, refilled at
-/// `per_minute / 60` per second.
-pub struct KeyedLimiter {
-    capacity: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<Key, Bucket>>,
-    checks: AtomicU64,
-}
-
-/// Buckets are swept of idle (full) entries every this many checks.
-const SWEEP_EVERY: u64 = 4_096;
-
-impl KeyedLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            capacity: f64::from(per_minute),
-            per_second: f64::from(per_minute) / 60.0,
-            buckets: Mutex::new(HashMap::new()),
-            checks: AtomicU64::new(0),
-        }
-    }
-
-    /// Takes one token for `key`, or says how long until one is available.
-    pub fn check(&self, key: Key, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            let (capacity, rate) = (self.capacity, self.per_second);
-            buckets.retain(|_, b| {
-                b.tokens + now.saturating_duration_since(b.updated).as_secs_f64() * rate < capacity
-            });
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: self.capacity,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.capacity);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / self.per_second,
-            ))
-        }
-    }
-}
+mod limiter;
+pub use limiter::KeyedLimiter;
+use limiter::{Key, Limiter};
 
 /// Both limiters and the phone salt.
 pub struct AbuseGuard {

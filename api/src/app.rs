@@ -49,6 +49,9 @@ use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
 
+mod workers;
+use workers::Workers;
+
 /// How long in-flight requests may run after shutdown begins.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -187,76 +190,6 @@ fn notification_sender(
     }
 }
 
-/// The background side of a worker instance: the relay, the projectors,
-/// and the jobs that call use cases.
-struct Workers {
-    app: Arc<App>,
-    jetstream: async_nats::jetstream::Context,
-    names: EventStreamNames,
-    relay_wakeup: Arc<Notify>,
-    cancel: CancellationToken,
-}
-
-impl Workers {
-    fn spawn(
-        self,
-        config: &Config,
-        sender: Arc<dyn NotificationSender>,
-    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
-        let app = &self.app;
-        let mut tasks = vec![tokio::spawn(
-            Relay {
-                pool: app.pool.clone(),
-                jetstream: self.jetstream.clone(),
-                names: self.names.clone(),
-                wakeup: self.relay_wakeup.clone(),
-                metrics: app.metrics.clone(),
-            }
-            .run(self.cancel.child_token()),
-        )];
-        tasks.push(tokio::spawn(
-            DistributionConsumer {
-                app: app.clone(),
-                jetstream: self.jetstream.clone(),
-                names: self.names.clone(),
-            }
-            .run(self.cancel.child_token()),
-        ));
-        for projection in read_models(&app.secrets, sender) {
-            tasks.push(tokio::spawn(
-                Projector {
-                    pool: app.pool.clone(),
-                    jetstream: self.jetstream.clone(),
-                    names: self.names.clone(),
-                    projection,
-                    metrics: app.metrics.clone(),
-                }
-                .run(self.cancel.child_token()),
-            ));
-        }
-        if let Some(settings) = config.channel_stats.clone() {
-            let collector = Collector::new(app.clone(), settings)?;
-            tasks.push(tokio::spawn(collector.run(self.cancel.child_token())));
-        }
-        tasks.push(tokio::spawn(retention::run(
-            app.clone(),
-            config.pii_retention,
-            config.pii_retention_sweep,
-            self.cancel.child_token(),
-        )));
-        tasks.push(tokio::spawn(claim_deadline::run(
-            app.clone(),
-            config.prize_delivery.claim_deadline_sweep,
-            self.cancel.child_token(),
-        )));
-        if let Some(settings) = config.prize_delivery.notify.clone() {
-            let delivery = Delivery::new(app.clone(), settings)?;
-            tasks.push(tokio::spawn(delivery.run(self.cancel.child_token())));
-        }
-        Ok(tasks)
-    }
-}
-
 /// A built service, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -269,6 +202,9 @@ pub struct Application {
 }
 
 impl Application {
+    /// Long on purpose: it is the composition root, read top to bottom as
+    /// the order things are connected, built and started (the background
+    /// side is in `workers`).
     pub async fn build(config: Config, options: BuildOptions) -> anyhow::Result<Self> {
         crate::config::check_jwt_secret(&config.jwt_secret)?;
         let master_keys = config.master_keys.clone().context(

@@ -3,10 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context;
 use promo_application::jobs::channel_stats::ChannelStatsSettings;
 use promo_application::jobs::notify::NotifySettings;
-use promo_eventstore::secrets::{MasterKey, MasterKeys};
+use promo_eventstore::secrets::MasterKeys;
 
 /// Where the service finds its parts and how it presents itself.
 #[derive(Debug, Clone)]
@@ -71,61 +70,10 @@ impl Default for PrizeDeliveryConfig {
     }
 }
 
-/// `PROMO_MASTER_KEY` or `PROMO_MASTER_KEY_FILE`, with
-/// `PROMO_MASTER_KEY_PREVIOUS`; `None` when neither key is set.
-pub fn master_keys_from_env() -> anyhow::Result<Option<MasterKeys>> {
-    let current = match (
-        std::env::var("PROMO_MASTER_KEY")
-            .ok()
-            .filter(|v| !v.trim().is_empty()),
-        std::env::var_os("PROMO_MASTER_KEY_FILE").filter(|v| !v.is_empty()),
-    ) {
-        (Some(hex), _) => MasterKey::from_hex(&hex).context("PROMO_MASTER_KEY")?,
-        (None, Some(path)) => read_master_key_file(std::path::Path::new(&path))?,
-        (None, None) => return Ok(None),
-    };
-    let previous = match std::env::var("PROMO_MASTER_KEY_PREVIOUS") {
-        Ok(hex) if !hex.trim().is_empty() => {
-            Some(MasterKey::from_hex(&hex).context("PROMO_MASTER_KEY_PREVIOUS")?)
-        }
-        _ => None,
-    };
-    Ok(Some(MasterKeys { current, previous }))
-}
-
-/// Reads a master key file, refusing one that others may read.
-pub fn read_master_key_file(path: &std::path::Path) -> anyhow::Result<MasterKey> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        anyhow::bail!(
-            "{}: the master key file must be readable by its owner only (chmod 600)",
-            path.display()
-        );
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    MasterKey::from_hex(&text).with_context(|| path.display().to_string())
-}
-
-/// The shortest owner-token secret the service starts with: HS256 keys of
-/// fewer than 32 bytes can be guessed offline from one token.
-pub const MIN_JWT_SECRET_BYTES: usize = 32;
-
-/// Refuses an owner-token secret shorter than [`MIN_JWT_SECRET_BYTES`].
-pub fn check_jwt_secret(secret: &str) -> anyhow::Result<()> {
-    if secret.len() < MIN_JWT_SECRET_BYTES {
-        anyhow::bail!(
-            "AUTH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (it has {}); \
-             generate one with `openssl rand -hex 32`",
-            secret.len()
-        );
-    }
-    Ok(())
-}
+mod secrets;
+pub use secrets::{
+    check_jwt_secret, master_keys_from_env, read_master_key_file, MIN_JWT_SECRET_BYTES,
+};
 
 pub const DEFAULT_PII_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
 pub const DEFAULT_PII_RETENTION_SWEEP: Duration = Duration::from_secs(3600);

@@ -67,6 +67,9 @@ impl Relay {
         crate::supervise::restart_on_error("relay", &cancel, || self.lead(&cancel)).await;
     }
 
+    /// One leadership term: the start check, then publish until cancelled.
+    /// Kept whole so the ordering argument (what is read, what is expected
+    /// on the stream, when the cursor moves) reads in one place.
     async fn lead(&self, cancel: &CancellationToken) -> Result<(), RelayError> {
         let Some(_leadership) = crate::supervise::lead(&self.pool, "relay", cancel).await? else {
             return Ok(());

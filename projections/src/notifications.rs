@@ -126,6 +126,8 @@ impl Projection for NotificationsProjection {
         Ok(())
     }
 
+    /// One arm per aggregate; the campaign arm keeps the small campaign
+    /// table the messages are worded from. Long only because of the SQL.
     async fn apply(
         &self,
         tx: &mut PgConnection,

@@ -284,6 +284,9 @@ impl Projector {
         }
     }
 
+    /// Applies one batch of messages in one transaction with the checkpoint:
+    /// provenance check (quarantine), gap check, apply, commit, ack. Kept
+    /// whole because the exactly-once argument depends on their order.
     async fn apply_batch(
         &self,
         batch: Vec<jetstream::Message>,

@@ -17,9 +17,11 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::{parse_bool, parse_number, ApiQuery, CampaignId};
 use crate::state::AppState;
 
+pub mod csv;
 pub mod export;
 pub mod marketing;
-pub use export::{csv_cell, csv_download, CSV_HEADER};
+pub use csv::csv_cell;
+pub use export::{csv_download, CSV_HEADER};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -19,7 +19,7 @@
 //! default 7).
 
 mod commands;
-mod events;
+pub(super) mod events;
 mod rules;
 
 pub use commands::{ClaimFacts, ClaimPrize, ForfeitPrize, Forfeiter};

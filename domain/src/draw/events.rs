@@ -7,7 +7,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::claims::{AlternatePromoted, PrizeClaimed, PrizeForfeited, PrizeUnawarded};
+use super::claims::events::{AlternatePromoted, PrizeClaimed, PrizeForfeited, PrizeUnawarded};
 use crate::draw_protocol::{Algorithm, PublishedDraw};
 
 /// A ranked entrant of the draw. Pseudonymous: no name, no phone.

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+
+use axum::response::Response;
 use promo_application::campaigns;
 use promo_domain::entry_number::kst;
 use promo_projections::participants::queries::{self, Filters, ParticipantRow};
@@ -18,6 +18,7 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::csv::{csv_cell, csv_response};
 use super::{parse_filters, ListQuery};
 use crate::auth::Owner;
 use crate::error::{ApiError, ErrorBody};
@@ -30,21 +31,6 @@ pub const CSV_HEADER: &str = "\u{feff}entryNumber,name,phoneNumber,channel,store
 const PAGE: i64 = 1_000;
 /// How long a client may stop reading before the export gives up.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Quotes a CSV cell when needed and defuses spreadsheet formulas
-/// (a cell starting with = + - @ is prefixed with ').
-pub fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
 
 fn csv_line(p: &ParticipantRow) -> String {
     format!(
@@ -103,21 +89,6 @@ pub fn csv_download(pool: PgPool, campaign_id: Uuid, filters: Filters) -> Respon
         campaign_id,
         stream_rows(pool, campaign_id, filters, csv_line),
     )
-}
-
-/// A `text/csv` attachment of the given body.
-pub fn csv_response(campaign_id: Uuid, body: Body) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"participants-{campaign_id}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// Streams [`CSV_HEADER`] and one `line` per filtered row, page by page.

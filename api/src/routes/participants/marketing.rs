@@ -9,7 +9,7 @@ use promo_application::contacts::{self, MarketingContact};
 use promo_domain::entry_number::kst;
 use uuid::Uuid;
 
-use super::export::{csv_cell, csv_response};
+use super::csv::{csv_cell, csv_response};
 use crate::error::ApiError;
 use crate::state::AppState;
 
