@@ -90,7 +90,7 @@ pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    const SECRET: &str = "token-test-secret-0123456789";
+    const SECRET: &str = "a-test-secret-of-at-least-32-bytes-0123456789";
 
     fn request(login: bool) -> TokenRequest {
         TokenRequest {
