@@ -162,4 +162,4 @@ impl Aggregate for Draw {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_v2;
+mod v2_tests;

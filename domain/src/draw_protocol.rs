@@ -34,7 +34,7 @@ pub mod v2;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_v2;
+mod v2_tests;
 
 pub use checks::{check, check_text, Check, CheckName, CheckStatus, DrawChecks};
 pub use draw_rules::{

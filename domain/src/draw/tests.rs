@@ -1,6 +1,6 @@
 //! Given/when/then tests of the draw rules for legacy (`draw/v1`) campaigns,
 //! published before the rules were fixed and drawn as they always were, and
-//! properties of the recorded draw. `draw/v2` campaigns: `tests_v2.rs`.
+//! properties of the recorded draw. `draw/v2` campaigns: `v2_tests.rs`.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cqrs_es::test::TestFramework;

@@ -1,5 +1,5 @@
 //! Test vectors, rules and properties of `draw/v1`, and of what both versions share (list,
-//! stream, orderings, the published record). `draw/v2` has its own file, `tests_v2.rs`.
+//! stream, orderings, the published record). `draw/v2` has its own file, `v2_tests.rs`.
 
 use std::num::NonZeroU64;
 
@@ -1142,7 +1142,7 @@ fn time_weighted_draw_over_1m_entrants() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The document's draw/v1 worked examples are the committed vectors (v2: tests_v2.rs).
+// The document's draw/v1 worked examples are the committed vectors (v2: v2_tests.rs).
 // ---------------------------------------------------------------------------------------------
 
 const PROTOCOL_DOC: &str = include_str!("../../../docs/draw-protocol.md");
