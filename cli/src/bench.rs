@@ -9,13 +9,16 @@
 //! This module sets up and removes the bench's scratch databases and streams.
 //! `plan` holds the run sizes and the order of the figure groups; each group
 //! is measured by its own module (`store` baselines, `write_path`,
-//! `full_service`, `scale`, `service` memory, `replay`) using the load
+//! `entrant_list` downloads, `full_service`, `scale` draw, `owner_reads`,
+//! `service` memory, `replay`) using the load
 //! generator (`load`), the service process (`service`), the campaign owner
 //! (`owner`) and latency statistics (`stats`); `report` renders the table.
 
+mod entrant_list;
 mod full_service;
 mod load;
 mod owner;
+mod owner_reads;
 mod plan;
 mod replay;
 mod report;

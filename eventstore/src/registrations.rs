@@ -116,44 +116,31 @@ pub async fn store_entrant_list(
     list: &CanonicalList,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO draw_entrant_lists (campaign_id, list_hash, list_text) VALUES ($1, $2, $3) \
+        "INSERT INTO draw_entrant_lists (campaign_id, list_hash, list_bytes) VALUES ($1, $2, $3) \
          ON CONFLICT (campaign_id, list_hash) DO NOTHING",
     )
     .bind(campaign_id)
     .bind(hex32(&list.hash()))
-    .bind(list.text())
+    .bind(list.text().into_bytes())
     .execute(pool)
     .await?;
     Ok(())
 }
 
-/// The canonical list text with the given hash.
-pub async fn entrant_list_text(
-    pool: &PgPool,
-    campaign_id: Uuid,
-    list_hash: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT list_text FROM draw_entrant_lists WHERE campaign_id = $1 AND list_hash = $2",
-    )
-    .bind(campaign_id)
-    .bind(list_hash)
-    .fetch_optional(pool)
-    .await?)
-}
-
 /// `len` bytes of the canonical list text (ASCII) from byte `offset`: empty
-/// past the end, `None` if no list with that hash is stored. Serving the
-/// list chunk by chunk keeps a large list out of memory.
+/// past the end, `None` if no list with that hash is stored. The list is
+/// stored uncompressed out of line, so a range reads only the storage it
+/// covers, and serving the list chunk by chunk keeps it out of memory on
+/// both sides.
 pub async fn entrant_list_chunk(
     pool: &PgPool,
     campaign_id: Uuid,
     list_hash: &str,
     offset: i32,
     len: i32,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT substr(list_text, $3 + 1, $4) FROM draw_entrant_lists \
+        "SELECT substring(list_bytes FROM $3 + 1 FOR $4) FROM draw_entrant_lists \
          WHERE campaign_id = $1 AND list_hash = $2",
     )
     .bind(campaign_id)
@@ -178,7 +165,7 @@ pub async fn entrant_list_contains(
         return Ok(Some(false));
     }
     Ok(sqlx::query_scalar(
-        "SELECT strpos(list_text, $3 || ',') > 0 FROM draw_entrant_lists \
+        "SELECT position(convert_to($3 || ',', 'UTF8') IN list_bytes) > 0 FROM draw_entrant_lists \
          WHERE campaign_id = $1 AND list_hash = $2",
     )
     .bind(campaign_id)

@@ -1,12 +1,14 @@
-//! The participant list read model (`participants`, `participant_counts`):
-//! one row per entry with name and phone already masked, newest first, plus
-//! a per-campaign total so the unfiltered count is a single row read.
+//! The participant list read model: one row per entry in `participants`,
+//! name and phone already masked, newest first; a per-campaign total in
+//! `participant_counts` (the live count) and totals per channel and store
+//! visit in `participant_facet_counts`, so no list total counts rows.
 //!
 //! Plaintext never reaches this table: the projector opens the sealed
 //! personal data with the campaign key only to mask it. Once a campaign's
 //! key is shredded, rows built from then on show the erased marker.
 
 pub mod queries;
+mod search;
 
 use std::sync::Arc;
 
@@ -107,7 +109,11 @@ impl Projection for ParticipantsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["participants", "participant_counts"]
+        &[
+            "participants",
+            "participant_counts",
+            "participant_facet_counts",
+        ]
     }
 
     async fn apply(
@@ -228,12 +234,12 @@ impl NewParticipants {
         }
         // A redelivered entry is already there: DO NOTHING, and only rows
         // really inserted are counted.
-        let inserted: Vec<Uuid> = sqlx::query_scalar(
+        let inserted: Vec<(Uuid, String, bool)> = sqlx::query_as(
             "INSERT INTO participants (campaign_id, participant_id, pid, entry_number, name_masked, \
              phone_masked, phone_last4, channel, store_visited, bonus_entries, agree_marketing, participated_at) \
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
                                   $7::text[], $8::text[], $9::bool[], $10::int4[], $11::bool[], $12::timestamptz[]) \
-             ON CONFLICT DO NOTHING RETURNING campaign_id",
+             ON CONFLICT DO NOTHING RETURNING campaign_id, channel, store_visited",
         )
         .bind(column!(|r| r.campaign_id))
         .bind(column!(|r| r.participant_id))
@@ -249,13 +255,17 @@ impl NewParticipants {
         .bind(column!(|r| r.registered_at))
         .fetch_all(&mut *tx)
         .await?;
-        let mut per_campaign: std::collections::HashMap<Uuid, i64> = Default::default();
-        for campaign in inserted {
-            *per_campaign.entry(campaign).or_default() += 1;
-        }
-        if per_campaign.is_empty() {
+        if inserted.is_empty() {
             return Ok(());
         }
+        let mut per_facet: std::collections::HashMap<(Uuid, String, bool), i64> =
+            Default::default();
+        let mut per_campaign: std::collections::HashMap<Uuid, i64> = Default::default();
+        for (campaign, channel, visited) in inserted {
+            *per_campaign.entry(campaign).or_default() += 1;
+            *per_facet.entry((campaign, channel, visited)).or_default() += 1;
+        }
+        add_facet_counts(tx, per_facet).await?;
         let (campaigns, added): (Vec<Uuid>, Vec<i64>) = per_campaign.into_iter().unzip();
         sqlx::query(
             "INSERT INTO participant_counts (campaign_id, total) SELECT * FROM UNNEST($1::uuid[], $2::int8[]) \
@@ -267,4 +277,35 @@ impl NewParticipants {
         .await?;
         Ok(())
     }
+}
+
+/// Adds freshly inserted entries to the list's facet counters (one row per
+/// campaign, channel and store visit).
+async fn add_facet_counts(
+    tx: &mut PgConnection,
+    added: std::collections::HashMap<(Uuid, String, bool), i64>,
+) -> Result<(), ProjectionError> {
+    let mut campaigns = Vec::with_capacity(added.len());
+    let mut channels = Vec::with_capacity(added.len());
+    let mut visited = Vec::with_capacity(added.len());
+    let mut totals = Vec::with_capacity(added.len());
+    for ((campaign, channel, store_visited), total) in added {
+        campaigns.push(campaign);
+        channels.push(channel);
+        visited.push(store_visited);
+        totals.push(total);
+    }
+    sqlx::query(
+        "INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, total) \
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::bool[], $4::int8[]) \
+         ON CONFLICT (campaign_id, channel, store_visited) \
+         DO UPDATE SET total = participant_facet_counts.total + EXCLUDED.total",
+    )
+    .bind(campaigns)
+    .bind(channels)
+    .bind(visited)
+    .bind(totals)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -83,6 +83,33 @@ async fn the_list_is_masked_newest_first_paged_and_filtered() {
     assert_eq!(by_number["totalCount"], 1);
     let (_, by_initial) = app.get(&format!("{base}?q=이"), Some("owner")).await;
     assert_eq!(by_initial["totalCount"], 1);
+    // An entry number in any case, and its sequence without leading zeros.
+    let (_, lower_case) = app
+        .get(
+            &format!("{base}?q={}", numbers[3].to_lowercase()),
+            Some("owner"),
+        )
+        .await;
+    assert_eq!(lower_case["participants"][0]["entryNumber"], numbers[3]);
+    let sequence = numbers[1]
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .trim_start_matches('0');
+    let (_, by_sequence) = app
+        .get(&format!("{base}?q={sequence}"), Some("owner"))
+        .await;
+    assert_eq!(by_sequence["totalCount"], 1, "{by_sequence}");
+    assert_eq!(by_sequence["participants"][0]["entryNumber"], numbers[1]);
+    // Totals of combined filters come from the facet counters.
+    let (_, combined) = app
+        .get(
+            &format!("{base}?channel=INSTAGRAM&storeVisited=false&isWinner=false"),
+            Some("owner"),
+        )
+        .await;
+    assert_eq!(combined["totalCount"], 1);
+    assert_eq!(combined["participants"][0]["name"], "박**");
 
     for bad in [
         "page=0",

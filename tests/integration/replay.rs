@@ -10,7 +10,14 @@ use promo_projections::replay::replay;
 use promo_tests::{participants_projected, TestApp, TestEnv};
 
 const READ_MODELS: [(&str, &[&str]); 3] = [
-    ("participants", &["participants", "participant_counts"]),
+    (
+        "participants",
+        &[
+            "participants",
+            "participant_counts",
+            "participant_facet_counts",
+        ],
+    ),
     (
         "analytics",
         &[

@@ -51,7 +51,8 @@ pub struct ListQuery {
     pub store_visited: Option<String>,
     #[param(value_type = Option<bool>)]
     pub is_winner: Option<String>,
-    /// Search: entry number fragment, last 4 phone digits, or name initial.
+    /// Search: a name initial (`김`), the last 4 phone digits or an entry
+    /// sequence number (digits), or a whole entry number (any case).
     #[param(max_length = 50)]
     pub q: Option<String>,
     /// Export only: `marketing` answers the full name and phone of the

@@ -6,7 +6,7 @@ use super::owner::{Owner, SECRET};
 use super::report::Row;
 use super::service::ServiceProcess;
 use super::sizes::Sizes;
-use super::{full_service, replay, scale, service, store, write_path};
+use super::{full_service, owner_reads, replay, scale, service, store, write_path};
 
 /// The bench's own databases: the full service's, an API-only instance's,
 /// and the replay measurement's.
@@ -47,7 +47,7 @@ pub(super) async fn measure(
     full_service::measure_projection_lag(&owner, &pool, &base, &peak, &steady, sizes, &mut rows)
         .await?;
     scale::measure_draw(sizes, &mut rows)?;
-    scale::measure_owner_reads(&owner, &pool, &base, sizes, &mut rows).await?;
+    owner_reads::measure_owner_reads(&owner, &pool, &base, sizes, &mut rows).await?;
     service::measure_peak_rss(&service, &mut rows);
     service.stop().await;
     pool.close().await;

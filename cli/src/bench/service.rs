@@ -45,6 +45,7 @@ impl ServiceProcess {
             )
             // The load comes from one address: no per-IP limit in the bench.
             .env("RATE_LIMIT_PER_IP_PER_MIN", "0")
+            .env("RATE_LIMIT_HEAVY_PER_IP_PER_MIN", "0")
             .env("RUST_LOG", "warn")
             .env("PROMO_BACKGROUND", if background { "on" } else { "off" })
             .stdout(Stdio::null())

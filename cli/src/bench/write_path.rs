@@ -54,7 +54,21 @@ pub(super) async fn measure_write_path(
     )
     .await;
     let cpu_after = cpu_ticks(service_pid);
+    // The same instance then serves the public entrant list of a campaign at
+    // full size (its database has no projector to trip over seeded events).
+    let mut download_rows = Vec::new();
+    let api_pool = promo_eventstore::store::connect(database_url, 4).await?;
+    let downloads = super::entrant_list::measure_downloads(
+        owner,
+        &api_only,
+        &api_pool,
+        sizes,
+        &mut download_rows,
+    )
+    .await;
+    api_pool.close().await;
     api_only.stop().await;
+    downloads?;
     let write_throughput = write_path.throughput();
     let cpu_row = cpu_row(cpu_before, cpu_after, &write_path);
     let Baselines {
@@ -75,6 +89,7 @@ pub(super) async fn measure_write_path(
         Some(write_throughput >= 1.5 * insert_c && write_throughput >= 4.0 * cqrs && write_path.errors == 0),
     ));
     rows.extend(cpu_row);
+    rows.extend(download_rows);
     Ok(())
 }
 

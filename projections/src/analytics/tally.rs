@@ -49,6 +49,13 @@ pub(super) async fn fold_registrations(
         visited = field::STORE_VISITED,
         bonus = field::BONUS_ENTRIES,
     );
+    // The planner cannot know how few groups a range has (it guesses one
+    // per event), so it would sort the whole range to group it, spilling
+    // every payload to disk; a hash aggregate keeps only the groups. The
+    // setting is local to this transaction and restored right after.
+    sqlx::query("SET LOCAL enable_sort = off")
+        .execute(&mut *tx)
+        .await?;
     let groups = sqlx::query(&sql)
         .bind(after.transaction_id.to_string())
         .bind(after.position)
@@ -56,6 +63,9 @@ pub(super) async fn fold_registrations(
         .bind(up_to.position)
         .bind(Participation::TYPE)
         .fetch_all(&mut *tx)
+        .await?;
+    sqlx::query("SET LOCAL enable_sort TO DEFAULT")
+        .execute(&mut *tx)
         .await?;
     let mut tally = EntryTally::default();
     let mut entries = 0u64;

@@ -7,24 +7,20 @@ use promo_domain::channel::Channel;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
+use super::search::Search;
+
 /// The list's filters, parsed.
 #[derive(Debug, Default, Clone)]
 pub struct Filters {
     pub channel: Option<Channel>,
     pub store_visited: Option<bool>,
     pub is_winner: Option<bool>,
-    /// Entry number fragment, last 4 phone digits, or a name's initial.
+    /// A name's initial, last 4 phone digits or an entry's sequence number,
+    /// or a whole entry number (the `search` module says how).
     pub q: Option<String>,
 }
 
 impl Filters {
-    fn is_empty(&self) -> bool {
-        self.channel.is_none()
-            && self.store_visited.is_none()
-            && self.is_winner.is_none()
-            && self.q.is_none()
-    }
-
     fn push_where(&self, builder: &mut QueryBuilder<'_, Postgres>, campaign_id: Uuid) {
         builder.push(" WHERE campaign_id = ").push_bind(campaign_id);
         if let Some(channel) = self.channel {
@@ -37,21 +33,7 @@ impl Filters {
             builder.push(" AND is_winner = ").push_bind(winner);
         }
         if let Some(q) = &self.q {
-            let escaped = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let initial: String = q.chars().take(1).collect();
-            builder
-                .push(" AND (entry_number ILIKE ")
-                .push_bind(format!("%{escaped}%"))
-                .push(" OR phone_last4 = ")
-                .push_bind(q.clone())
-                .push(" OR (char_length(")
-                .push_bind(q.clone())
-                .push(") = 1 AND left(name_masked, 1) = ")
-                .push_bind(initial)
-                .push("))");
+            Search::parse(q).push_condition(builder);
         }
     }
 }
@@ -117,21 +99,44 @@ pub async fn page(
         .await?;
     let rows = select.build().fetch_all(&mut *tx).await?;
     let rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>()?;
-    // Unfiltered totals come from the counter row, not a count over a
-    // million rows.
-    let total: i64 = if filters.is_empty() {
-        sqlx::query_scalar("SELECT total FROM participant_counts WHERE campaign_id = $1")
-            .bind(campaign_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or(0)
-    } else {
-        let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
-        filters.push_where(&mut count, campaign_id);
-        count.build_query_scalar().fetch_one(&mut *tx).await?
-    };
+    let total = total(&mut tx, campaign_id, filters).await?;
     tx.commit().await?;
     Ok((rows, total))
+}
+
+/// The filtered list's total without a count over the campaign: the
+/// facet counters give entrants per channel and store visit; winners, who
+/// are few, are counted through their partial index and taken from that
+/// (`isWinner=false`). Only a search counts rows, through its own index.
+async fn total(
+    tx: &mut sqlx::PgConnection,
+    campaign_id: Uuid,
+    filters: &Filters,
+) -> Result<i64, sqlx::Error> {
+    if filters.q.is_some() {
+        let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
+        filters.push_where(&mut count, campaign_id);
+        return count.build_query_scalar().fetch_one(&mut *tx).await;
+    }
+    let facets = Filters {
+        is_winner: None,
+        ..filters.clone()
+    };
+    let mut listed =
+        QueryBuilder::new("SELECT COALESCE(sum(total), 0)::int8 FROM participant_facet_counts");
+    facets.push_where(&mut listed, campaign_id);
+    let listed: i64 = listed.build_query_scalar().fetch_one(&mut *tx).await?;
+    let Some(winner) = filters.is_winner else {
+        return Ok(listed);
+    };
+    let mut winners = QueryBuilder::new("SELECT count(*) FROM participants");
+    Filters {
+        is_winner: Some(true),
+        ..facets
+    }
+    .push_where(&mut winners, campaign_id);
+    let winners: i64 = winners.build_query_scalar().fetch_one(&mut *tx).await?;
+    Ok(if winner { winners } else { listed - winners })
 }
 
 /// How many have entered the campaign (the counter row the projector keeps,

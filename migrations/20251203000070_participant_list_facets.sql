@@ -1,0 +1,26 @@
+-- The owner's filtered participant list at a million entrants: totals from a
+-- handful of counter rows, pages from indexes, never a count over the campaign.
+
+-- Entries per (channel, store visit) facet, kept by the participant projector
+-- in the same transaction as the rows; a filtered total sums at most
+-- 2 × (number of channels) rows. Both facets are fixed at registration.
+CREATE TABLE participant_facet_counts (
+    campaign_id   uuid NOT NULL,
+    channel       text NOT NULL,
+    store_visited boolean NOT NULL,
+    total         bigint NOT NULL,
+    PRIMARY KEY (campaign_id, channel, store_visited)
+);
+INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, total)
+SELECT campaign_id, channel, store_visited, count(*) FROM participants GROUP BY 1, 2, 3;
+
+-- Winners are few: found (and counted) without walking the whole list, which
+-- also gives `isWinner=false` its total (facet total minus winners).
+CREATE INDEX participants_winners ON participants (campaign_id, participated_at DESC, participant_id DESC)
+    WHERE is_winner;
+
+-- Search by the last four phone digits, by the entry's sequence number (the
+-- part after the last dash) and by a name's initial.
+CREATE INDEX participants_phone_last4 ON participants (campaign_id, phone_last4);
+CREATE INDEX participants_entry_sequence ON participants (campaign_id, split_part(entry_number, '-', 3));
+CREATE INDEX participants_initial ON participants (campaign_id, left(name_masked, 1));
