@@ -1,18 +1,22 @@
 -- The owner's filtered participant list at a million entrants: totals from a
 -- handful of counter rows, pages from indexes, never a count over the campaign.
 
--- Entries per (channel, store visit) facet, kept by the participant projector
--- in the same transaction as the rows; a filtered total sums at most
--- 2 × (number of channels) rows. Both facets are fixed at registration.
+-- Entries per facet (channel, store visit, name initial), kept by the
+-- participant projector in the same transaction as the rows, so a filtered
+-- total (or a search by initial) sums a few counter rows. Channel and store
+-- visit are fixed at registration; the initial changes only when personal
+-- data is erased, and the erasure recounts the campaign's facets.
 CREATE TABLE participant_facet_counts (
     campaign_id   uuid NOT NULL,
     channel       text NOT NULL,
     store_visited boolean NOT NULL,
+    initial       text NOT NULL,
     total         bigint NOT NULL,
-    PRIMARY KEY (campaign_id, channel, store_visited)
+    PRIMARY KEY (campaign_id, channel, store_visited, initial)
 );
-INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, total)
-SELECT campaign_id, channel, store_visited, count(*) FROM participants GROUP BY 1, 2, 3;
+INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, initial, total)
+SELECT campaign_id, channel, store_visited, left(name_masked, 1), count(*)
+FROM participants GROUP BY 1, 2, 3, 4;
 
 -- Winners are few: found (and counted) without walking the whole list, which
 -- also gives `isWinner=false` its total (facet total minus winners).

@@ -1,7 +1,8 @@
 //! The participant list read model: one row per entry in `participants`,
 //! name and phone already masked, newest first; a per-campaign total in
 //! `participant_counts` (the live count) and totals per channel and store
-//! visit in `participant_facet_counts`, so no list total counts rows.
+//! visit and name initial in `participant_facet_counts`, so no list total
+//! counts rows.
 //!
 //! Plaintext never reaches this table: the projector opens the sealed
 //! personal data with the campaign key only to mask it. Once a campaign's
@@ -97,6 +98,19 @@ async fn apply_erasure(
     )
     .bind(campaign_id)
     .bind(ERASED)
+    .execute(&mut *tx)
+    .await?;
+    // Every initial is now the erased marker's: recount the facets.
+    sqlx::query("DELETE FROM participant_facet_counts WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, initial, total) \
+         SELECT campaign_id, channel, store_visited, left(name_masked, 1), count(*) \
+         FROM participants WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4",
+    )
+    .bind(campaign_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -234,12 +248,12 @@ impl NewParticipants {
         }
         // A redelivered entry is already there: DO NOTHING, and only rows
         // really inserted are counted.
-        let inserted: Vec<(Uuid, String, bool)> = sqlx::query_as(
+        let inserted: Vec<Facet> = sqlx::query_as(
             "INSERT INTO participants (campaign_id, participant_id, pid, entry_number, name_masked, \
              phone_masked, phone_last4, channel, store_visited, bonus_entries, agree_marketing, participated_at) \
              SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
                                   $7::text[], $8::text[], $9::bool[], $10::int4[], $11::bool[], $12::timestamptz[]) \
-             ON CONFLICT DO NOTHING RETURNING campaign_id, channel, store_visited",
+             ON CONFLICT DO NOTHING RETURNING campaign_id, channel, store_visited, left(name_masked, 1)",
         )
         .bind(column!(|r| r.campaign_id))
         .bind(column!(|r| r.participant_id))
@@ -258,12 +272,11 @@ impl NewParticipants {
         if inserted.is_empty() {
             return Ok(());
         }
-        let mut per_facet: std::collections::HashMap<(Uuid, String, bool), i64> =
-            Default::default();
+        let mut per_facet: std::collections::HashMap<Facet, i64> = Default::default();
         let mut per_campaign: std::collections::HashMap<Uuid, i64> = Default::default();
-        for (campaign, channel, visited) in inserted {
-            *per_campaign.entry(campaign).or_default() += 1;
-            *per_facet.entry((campaign, channel, visited)).or_default() += 1;
+        for facet in inserted {
+            *per_campaign.entry(facet.0).or_default() += 1;
+            *per_facet.entry(facet).or_default() += 1;
         }
         add_facet_counts(tx, per_facet).await?;
         let (campaigns, added): (Vec<Uuid>, Vec<i64>) = per_campaign.into_iter().unzip();
@@ -279,31 +292,36 @@ impl NewParticipants {
     }
 }
 
-/// Adds freshly inserted entries to the list's facet counters (one row per
-/// campaign, channel and store visit).
+/// A list facet: campaign, channel, store visit and the name's initial.
+type Facet = (Uuid, String, bool, String);
+
+/// Adds freshly inserted entries to the list's facet counters.
 async fn add_facet_counts(
     tx: &mut PgConnection,
-    added: std::collections::HashMap<(Uuid, String, bool), i64>,
+    added: std::collections::HashMap<Facet, i64>,
 ) -> Result<(), ProjectionError> {
     let mut campaigns = Vec::with_capacity(added.len());
     let mut channels = Vec::with_capacity(added.len());
     let mut visited = Vec::with_capacity(added.len());
+    let mut initials = Vec::with_capacity(added.len());
     let mut totals = Vec::with_capacity(added.len());
-    for ((campaign, channel, store_visited), total) in added {
+    for ((campaign, channel, store_visited, initial), total) in added {
         campaigns.push(campaign);
         channels.push(channel);
         visited.push(store_visited);
+        initials.push(initial);
         totals.push(total);
     }
     sqlx::query(
-        "INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, total) \
-         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::bool[], $4::int8[]) \
-         ON CONFLICT (campaign_id, channel, store_visited) \
+        "INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, initial, total) \
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::bool[], $4::text[], $5::int8[]) \
+         ON CONFLICT (campaign_id, channel, store_visited, initial) \
          DO UPDATE SET total = participant_facet_counts.total + EXCLUDED.total",
     )
     .bind(campaigns)
     .bind(channels)
     .bind(visited)
+    .bind(initials)
     .bind(totals)
     .execute(&mut *tx)
     .await?;

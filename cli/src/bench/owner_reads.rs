@@ -51,9 +51,9 @@ async fn seed_participants(pool: &PgPool, campaign: Uuid, rows: i64) -> anyhow::
     .execute(pool)
     .await?;
     sqlx::query(
-        "INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, total) \
-         SELECT campaign_id, channel, store_visited, count(*) FROM participants \
-         WHERE campaign_id = $1 GROUP BY 1, 2, 3",
+        "INSERT INTO participant_facet_counts (campaign_id, channel, store_visited, initial, total) \
+         SELECT campaign_id, channel, store_visited, left(name_masked, 1), count(*) FROM participants \
+         WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4",
     )
     .bind(campaign)
     .execute(pool)

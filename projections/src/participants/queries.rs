@@ -105,26 +105,38 @@ pub async fn page(
 }
 
 /// The filtered list's total without a count over the campaign: the
-/// facet counters give entrants per channel and store visit; winners, who
-/// are few, are counted through their partial index and taken from that
-/// (`isWinner=false`). Only a search counts rows, through its own index.
+/// facet counters give entrants per channel, store visit and name initial;
+/// winners, who are few, are counted through their partial index and taken
+/// from that (`isWinner=false`). Only a search by digits or entry number
+/// counts rows, through its own index, and it finds few.
 async fn total(
     tx: &mut sqlx::PgConnection,
     campaign_id: Uuid,
     filters: &Filters,
 ) -> Result<i64, sqlx::Error> {
-    if filters.q.is_some() {
-        let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
-        filters.push_where(&mut count, campaign_id);
-        return count.build_query_scalar().fetch_one(&mut *tx).await;
-    }
-    let facets = Filters {
-        is_winner: None,
-        ..filters.clone()
+    let search = filters.q.as_deref().map(Search::parse);
+    let initial = match &search {
+        None => None,
+        Some(Search::Initial(initial)) => Some(initial.clone()),
+        Some(_) => {
+            let mut count = QueryBuilder::new("SELECT count(*) FROM participants");
+            filters.push_where(&mut count, campaign_id);
+            return count.build_query_scalar().fetch_one(&mut *tx).await;
+        }
     };
-    let mut listed =
-        QueryBuilder::new("SELECT COALESCE(sum(total), 0)::int8 FROM participant_facet_counts");
-    facets.push_where(&mut listed, campaign_id);
+    let mut listed = QueryBuilder::new(
+        "SELECT COALESCE(sum(total), 0)::int8 FROM participant_facet_counts WHERE campaign_id = ",
+    );
+    listed.push_bind(campaign_id);
+    if let Some(channel) = filters.channel {
+        listed.push(" AND channel = ").push_bind(channel.as_str());
+    }
+    if let Some(visited) = filters.store_visited {
+        listed.push(" AND store_visited = ").push_bind(visited);
+    }
+    if let Some(initial) = initial {
+        listed.push(" AND initial = ").push_bind(initial);
+    }
     let listed: i64 = listed.build_query_scalar().fetch_one(&mut *tx).await?;
     let Some(winner) = filters.is_winner else {
         return Ok(listed);
@@ -132,7 +144,7 @@ async fn total(
     let mut winners = QueryBuilder::new("SELECT count(*) FROM participants");
     Filters {
         is_winner: Some(true),
-        ..facets
+        ..filters.clone()
     }
     .push_where(&mut winners, campaign_id);
     let winners: i64 = winners.build_query_scalar().fetch_one(&mut *tx).await?;
