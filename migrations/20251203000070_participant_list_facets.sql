@@ -28,3 +28,9 @@ CREATE INDEX participants_winners ON participants (campaign_id, participated_at 
 CREATE INDEX participants_phone_last4 ON participants (campaign_id, phone_last4);
 CREATE INDEX participants_entry_sequence ON participants (campaign_id, split_part(entry_number, '-', 3));
 CREATE INDEX participants_initial ON participants (campaign_id, left(name_masked, 1));
+
+-- A page of one channel, newest first, read from its own range: a channel
+-- with few entrants would otherwise walk the whole campaign's newest-first
+-- index to find 20 of them.
+CREATE INDEX participants_channel_newest
+    ON participants (campaign_id, channel, participated_at DESC, participant_id DESC);

@@ -101,6 +101,12 @@ async fn the_list_is_masked_newest_first_paged_and_filtered() {
         .await;
     assert_eq!(by_sequence["totalCount"], 1, "{by_sequence}");
     assert_eq!(by_sequence["participants"][0]["entryNumber"], numbers[1]);
+    // A page past the end is empty and still carries the total.
+    let (_, past_end) = app
+        .get(&format!("{base}?page=9&size=2"), Some("owner"))
+        .await;
+    assert_eq!(past_end["totalCount"], 5);
+    assert_eq!(past_end["participants"].as_array().map(Vec::len), Some(0));
     // Totals of combined filters come from the facet counters.
     let (_, combined) = app
         .get(

@@ -18,7 +18,7 @@ const WINNERS: i64 = 10;
 /// Fills the participant read model of `campaign` with `rows` entrants,
 /// server-side, as the projector would have: Korean surnames in their real
 /// proportions (김 21 %, 이 15 %, 박 8 %, …), entry numbers of 1,000 a day,
-/// phones ending in every 4 digits, six channels, a third visited the
+/// phones ending in every 4 digits, six channels, a fifth visited the
 /// store, and `WINNERS` winners; then the facet counters and the statistics
 /// autovacuum would have gathered.
 async fn seed_participants(pool: &PgPool, campaign: Uuid, rows: i64) -> anyhow::Result<()> {
@@ -32,7 +32,7 @@ async fn seed_participants(pool: &PgPool, campaign: Uuid, rows: i64) -> anyhow::
                        '한','오','서','신'])[1 + (i * 7) % 20] || '**', \
                 '010-****-' || lpad((i % 10000)::text, 4, '0'), lpad((i % 10000)::text, 4, '0'), \
                 (ARRAY['URIDONGNETV','GINITV','INSTAGRAM','NAVER','KAKAO','STORE_QR'])[1 + i % 6], \
-                i % 3 = 0, CASE WHEN i % 3 = 0 THEN 3 ELSE 1 END, false, \
+                i % 5 = 0, CASE WHEN i % 5 = 0 THEN 3 ELSE 1 END, false, \
                 now() - make_interval(secs => i), i % ($2 / $3) = 0 AND i / ($2 / $3) <= $3, \
                 CASE WHEN i % ($2 / $3) = 0 AND i / ($2 / $3) <= $3 THEN (i / ($2 / $3))::int END \
          FROM generate_series(1, $2) AS i",
@@ -89,8 +89,9 @@ async fn read_latency(
 }
 
 /// The filters and searches measured, as the console sends them.
-const FILTERS: [(&str, &str); 8] = [
+const FILTERS: [(&str, &str); 9] = [
     ("channel", "channel=KAKAO"),
+    ("a channel nobody entered through", "channel=RINGOBIZ"),
     ("store visited", "storeVisited=true"),
     ("winners", "isWinner=true"),
     ("not winners", "isWinner=false"),

@@ -93,13 +93,19 @@ pub async fn page(
         .push_bind(size)
         .push(" OFFSET ")
         .push_bind((page - 1) * size);
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
+    let mut tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
-    let rows = select.build().fetch_all(&mut *tx).await?;
-    let rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>()?;
+    // The total first: it costs a few counter rows, and a page past it (or
+    // of an empty filter) need not be looked for, which for a filter that
+    // matches nobody would walk the whole campaign's index.
     let total = total(&mut tx, campaign_id, filters).await?;
+    let rows = if (page - 1) * size < total {
+        let rows = select.build().fetch_all(&mut *tx).await?;
+        rows.iter().map(row).collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     Ok((rows, total))
 }
