@@ -60,7 +60,7 @@ pub async fn run(
     if !free {
         bail!("a relay is running: stop every service instance before recover-stream");
     }
-    let client = async_nats::connect(nats_url)
+    let client = promo_eventstore::nats_url::connect(nats_url)
         .await
         .context("connecting to NATS")?;
     let js = jetstream::new(client);

@@ -50,7 +50,9 @@ fn forge(template: &StoredEvent, after: GlobalPosition, bump: u64) -> Vec<u8> {
 }
 
 async fn publish_plain(env: &TestEnv, subject: String, payload: Vec<u8>) {
-    let client = async_nats::connect(&env.nats_url).await.unwrap();
+    let client = promo_eventstore::nats_url::connect(&env.nats_url)
+        .await
+        .unwrap();
     client.publish(subject, payload.into()).await.unwrap();
     client.flush().await.unwrap();
 }
