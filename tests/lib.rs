@@ -131,7 +131,7 @@ impl TestEnv {
     }
 
     pub async fn jetstream(&self) -> async_nats::jetstream::Context {
-        let client = async_nats::connect(&self.nats_url)
+        let client = promo_eventstore::nats_url::connect(&self.nats_url)
             .await
             .expect("nats connection");
         async_nats::jetstream::new(client)
@@ -160,7 +160,7 @@ impl Drop for TestEnv {
                             .await;
                     admin.close().await;
                 }
-                if let Ok(client) = async_nats::connect(&nats_url).await {
+                if let Ok(client) = promo_eventstore::nats_url::connect(&nats_url).await {
                     let js = async_nats::jetstream::new(client);
                     let _ = js.delete_stream(&stream).await;
                     let _ = js.delete_stream(&distribution_stream).await;

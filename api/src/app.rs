@@ -215,12 +215,15 @@ impl Application {
             .await
             .context("connecting to Postgres (DATABASE_URL)")?;
         store::migrate(&pool).await.context("running migrations")?;
-        let nats = async_nats::ConnectOptions::new()
-            .retry_on_initial_connect()
-            .connection_timeout(Duration::from_secs(5))
-            .connect(&config.nats_url)
-            .await
-            .context("connecting to NATS (NATS_URL)")?;
+        // The user and password, if any, come from the URL (a secured server).
+        let nats = promo_eventstore::nats_url::connect_with(
+            &config.nats_url,
+            async_nats::ConnectOptions::new()
+                .retry_on_initial_connect()
+                .connection_timeout(Duration::from_secs(5)),
+        )
+        .await
+        .context("connecting to NATS (NATS_URL)")?;
         let jetstream = async_nats::jetstream::ContextBuilder::new()
             .timeout(Duration::from_secs(5))
             .build(nats.clone());

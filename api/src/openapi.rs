@@ -26,11 +26,21 @@ use crate::routes::{
         health::health, health::ready, health::metrics,
     ),
     components(schemas(enums::ChannelName, enums::ObjectiveName, enums::StatusName)),
-    modifiers(&BearerAuth, &CommonResponses),
+    modifiers(&BearerAuth, &CommonResponses, &Links),
 )]
 pub struct ApiDoc;
 
 mod common_responses;
+mod links;
+
+/// Adds the links between operations ([`links`]).
+struct Links;
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        links::add(openapi);
+    }
+}
 
 /// Adds the answers every operation can give ([`common_responses`]).
 struct CommonResponses;

@@ -83,7 +83,7 @@ async fn remove_scratch(admin: &sqlx::PgPool, databases: &[&str], nats_url: &str
             .execute(admin)
             .await;
     }
-    if let Ok(client) = async_nats::connect(nats_url).await {
+    if let Ok(client) = promo_eventstore::nats_url::connect(nats_url).await {
         let js = async_nats::jetstream::new(client);
         for stem in [prefix.to_owned(), format!("{prefix}api")] {
             let names = promo_eventstore::jetstream::EventStreamNames::new(stem);

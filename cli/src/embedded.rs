@@ -8,7 +8,8 @@
 //! - `with_infra`: running a command with their URLs exported, [`run_with_infra`];
 //! - `postgres`: the cluster: its binaries, its location and `initdb`, the server process (run
 //!   as the `postgres` user when we are root);
-//! - `nats`: the nats-server process and its readiness probe;
+//! - `nats`: the nats-server process (running `nats-secure.conf`: users and permissions), its
+//!   users' passwords and its readiness probe;
 //! - `record` and `start_lock`: `infra.json` (reuse by a later process) and `infra.lock`;
 //! - `packages`: installing the Debian packages `postgresql` / `nats-server` when missing,
 //!   [`ensure_packages`];
@@ -22,7 +23,8 @@
 //! - `postgres/`: the cluster (`data/`, `sock/`, `postgres.log`, `initdb.log`), unless the
 //!   `postgres` user cannot reach the data folder (e.g. under `/root`): then it lives in
 //!   `/var/tmp/promo-pg-<hash of the data folder path>` and `infra.json` says so;
-//! - `nats/` (JetStream store), `nats.log`, `nats.pid`.
+//! - `nats/` (JetStream store), `nats.log`, `nats.pid`, and `nats-passwords` (0600: the
+//!   passwords of the `promo` and `distribution` users of `nats-secure.conf`, made once).
 
 mod infra;
 mod nats;

@@ -200,8 +200,9 @@ async fn run_recover_stream(settings: &Settings) -> anyhow::Result<()> {
     }
     let report = recovered?;
     eprintln!(
-        "recovered: {} lost stream messages set aside to {prefix}.quarantine; replayed {:?}",
-        report.set_aside, report.replayed
+        "recovered: {} lost stream messages set aside to {prefix}.quarantine; {} events \
+         re-stamped; replayed {:?}",
+        report.set_aside, report.restamped, report.replayed
     );
     Ok(())
 }

@@ -8,9 +8,11 @@
 //!    quarantine subject as a record of what the restore lost.
 //! 2. The stream is deleted and created again: a new stream generation,
 //!    starting at sequence 1 with an empty de-duplication window.
-//! 3. The relay cursor goes back to the start: the relay republishes every
+//! 3. If the database's transaction ids are behind its events' (a logical
+//!    restore into a new cluster), every event is re-stamped ([`restamp`]).
+//! 4. The relay cursor goes back to the start: the relay republishes every
 //!    stored event, in order, with an unbroken `previous` chain from zero.
-//! 4. Each projector's checkpoint goes back to the last stored event at or
+//! 5. Each projector's checkpoint goes back to the last stored event at or
 //!    below it (stream sequence 0), and each replayable read model is
 //!    rebuilt from the event store up to that checkpoint (`promo replay`),
 //!    so effects of lost events disappear and nothing is applied twice.
@@ -32,11 +34,15 @@ use promo_projections::projector::{load_checkpoint, save_checkpoint, Checkpoint}
 use promo_projections::replay::replay;
 use sqlx::{PgPool, Row};
 
+mod restamp;
+
 /// What the recovery did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryReport {
     /// Stream messages the database does not hold, copied to quarantine.
     pub set_aside: u64,
+    /// Events re-stamped because the database's transaction ids were behind theirs.
+    pub restamped: u64,
     /// Read models rebuilt, with the events each covered.
     pub replayed: Vec<(String, u64)>,
 }
@@ -60,7 +66,7 @@ pub async fn run(
     if !free {
         bail!("a relay is running: stop every service instance before recover-stream");
     }
-    let client = async_nats::connect(nats_url)
+    let client = promo_eventstore::nats_url::connect(nats_url)
         .await
         .context("connecting to NATS")?;
     let js = jetstream::new(client);
@@ -73,6 +79,8 @@ pub async fn run(
     ensure_event_stream(&js, &names)
         .await
         .context("creating the new stream generation")?;
+    // After the tail was compared with the store (it compares transaction ids too).
+    let restamped = restamp::restamp_if_behind(&pool).await?;
     sqlx::query("UPDATE relay_cursor SET transaction_id = '0', position = 0, updated_at = now() WHERE id = 1")
         .execute(&pool)
         .await?;
@@ -113,6 +121,7 @@ pub async fn run(
     pool.close().await;
     Ok(RecoveryReport {
         set_aside,
+        restamped,
         replayed,
     })
 }

@@ -5,7 +5,7 @@
 //! | variable | read for | when unset |
 //! |---|---|---|
 //! | `PROMO_DATA_DIR` | the embedded Postgres/NATS data folder (`with-infra` uses its `with-infra/` subfolder); `serve` and `token` keep their generated JWT secret there | `data` |
-//! | `PROMO_NATS_CONF` | the config file of the embedded nats-server | `nats.conf` beside the workspace if it exists, else `nats.conf` |
+//! | `PROMO_NATS_CONF` | the config file of the embedded nats-server (it gets the users' passwords from `<data>/nats-passwords` in its environment) | `nats-secure.conf` beside the workspace if it exists, else `nats-secure.conf` (it includes `nats.conf` from its own folder) |
 //! | `DATABASE_URL`, `NATS_URL` | external servers instead of the embedded ones, when both are set | embedded instances |
 //! | `AUTH_JWT_SECRET` | `serve`, `token`: the owner-token secret, at least 32 bytes (no token is printed when set) | generated into `<data>/jwt-secret` (0600, 32 random bytes as hex) |
 //! | `PROMO_MASTER_KEY`, `PROMO_MASTER_KEY_FILE`, `PROMO_MASTER_KEY_PREVIOUS` | `serve`, `replay`: the master key wrapping campaign secrets, read through `promo_api::config::master_keys_from_env` | embedded setup: generated into `<data>/master-key` (0600); otherwise an error |
@@ -93,17 +93,22 @@ impl Settings {
     }
 }
 
-/// `nats.conf` next to the workspace when it is there (a checkout), else in the working folder.
+/// `nats-secure.conf` (users and permissions) next to the workspace when it is there (a
+/// checkout), else in the working folder; either way its `include "nats.conf"` is resolved by
+/// nats-server from the folder the file is in.
 fn default_nats_conf() -> PathBuf {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
-        .join("nats.conf");
+        .join(DEFAULT_NATS_CONF);
     if workspace.exists() {
         workspace
     } else {
-        PathBuf::from("nats.conf")
+        PathBuf::from(DEFAULT_NATS_CONF)
     }
 }
+
+/// The embedded nats-server's config file unless `PROMO_NATS_CONF` names another.
+const DEFAULT_NATS_CONF: &str = "nats-secure.conf";
 
 /// `PATH`, read when a binary is looked up (empty when unset).
 pub(crate) fn search_path() -> OsString {

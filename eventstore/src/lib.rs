@@ -10,6 +10,7 @@ pub mod group_commit;
 pub mod health;
 pub mod jetstream;
 pub mod metrics;
+pub mod nats_url;
 pub mod participation_log;
 pub mod provenance;
 pub mod registrations;

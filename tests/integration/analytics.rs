@@ -138,7 +138,9 @@ async fn the_dashboard_shows_entries_costs_and_distribution_per_channel_and_hour
     // The distribution system reports over NATS; bad reports are dead-lettered.
     let names = env.names();
     let js = env.jetstream().await;
-    let nats = async_nats::connect(&env.nats_url).await.expect("nats");
+    let nats = promo_eventstore::nats_url::connect(&env.nats_url)
+        .await
+        .expect("nats");
     let mut dlq = nats
         .subscribe(names.distribution_dlq_subject())
         .await

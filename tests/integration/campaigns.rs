@@ -192,6 +192,82 @@ async fn health_readiness_metrics_and_openapi_answer() {
     app.stop().await;
 }
 
+/// The served document links create → publish → enter → end → draw → winners → claim (what
+/// schemathesis' stateful phase follows), and every link names an operation that exists.
+#[tokio::test]
+async fn the_openapi_document_links_the_campaign_flow_to_existing_operations() {
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let (status, doc) = app.get("/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let mut operation_ids = std::collections::HashSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            if let Some(id) = operation["operationId"].as_str() {
+                assert!(operation_ids.insert(id.to_owned()), "{id} twice");
+            }
+        }
+    }
+    let mut links = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    let target = link["operationId"].as_str().unwrap_or_default();
+                    assert!(
+                        operation_ids.contains(target),
+                        "{method} {path} {status} link {name} names no operation: {link}"
+                    );
+                    links.push((
+                        path.clone(),
+                        method.clone(),
+                        status.clone(),
+                        target.to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    for (path, method, status, target) in [
+        ("/api/v1/events/purposes", "post", "200", "publish"),
+        (
+            "/api/v1/events/{eventId}/publish",
+            "post",
+            "200",
+            "participate",
+        ),
+        ("/api/v1/participations", "post", "201", "entry_status"),
+        ("/api/v1/participations", "post", "201", "list_participants"),
+        (
+            "/api/v1/events/{eventId}/end",
+            "post",
+            "200",
+            "draw_winners",
+        ),
+        (
+            "/api/v1/events/{eventId}/draw-winners",
+            "post",
+            "200",
+            "winners",
+        ),
+        ("/api/v1/events/{eventId}/winners", "get", "200", "claim"),
+    ] {
+        assert!(
+            links
+                .iter()
+                .any(|l| l == &(path.into(), method.into(), status.into(), target.into())),
+            "{method} {path} {status} should link to {target}"
+        );
+    }
+    let publish = &doc["paths"]["/api/v1/events/purposes"]["post"]["responses"]["200"]["links"]
+        ["PublishCampaign"];
+    assert_eq!(
+        publish["parameters"]["eventId"], "$response.body#/eventDraftId",
+        "{publish}"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn an_owner_lists_their_campaigns_newest_first_and_edits_a_draft() {
     let env = TestEnv::new().await;

@@ -29,7 +29,9 @@ async fn the_stream_reads_as_docs_events_md_describes() {
     participants_projected(&app, campaign, 3).await;
     let stored = app.count("SELECT count(*) FROM events").await as usize;
 
-    let client = async_nats::connect(&env.nats_url).await.unwrap();
+    let client = promo_eventstore::nats_url::connect(&env.nats_url)
+        .await
+        .unwrap();
     let js = async_nats::jetstream::new(client);
     let stream_name = format!("{}_EVENTS", env.prefix.to_uppercase());
     let stream = js.get_stream(&stream_name).await.expect("{PREFIX}_EVENTS");

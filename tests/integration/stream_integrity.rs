@@ -50,7 +50,9 @@ fn forge(template: &StoredEvent, after: GlobalPosition, bump: u64) -> Vec<u8> {
 }
 
 async fn publish_plain(env: &TestEnv, subject: String, payload: Vec<u8>) {
-    let client = async_nats::connect(&env.nats_url).await.unwrap();
+    let client = promo_eventstore::nats_url::connect(&env.nats_url)
+        .await
+        .unwrap();
     client.publish(subject, payload.into()).await.unwrap();
     client.flush().await.unwrap();
 }
@@ -361,4 +363,146 @@ async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_not
     )
     .await;
     app.stop().await;
+}
+
+/// How far ahead of this cluster the "old" cluster's transaction ids were.
+const OLD_CLUSTER_AHEAD: i64 = 1 << 40;
+
+/// A logical restore (`pg_dump` of a database from a cluster far ahead into this one): every
+/// stored transaction id, the relay cursor and the projector checkpoints keep the old
+/// cluster's ids, and the stream holds what the old cluster's relay published from them.
+async fn restore_from_a_cluster_ahead(env: &TestEnv, pool: &sqlx::PgPool) {
+    for sql in [
+        "UPDATE events SET transaction_id = (transaction_id::text::int8 + $1)::text::xid8",
+        "UPDATE relay_cursor SET transaction_id = (transaction_id::text::int8 + $1)::text::xid8 \
+         WHERE position > 0",
+        "UPDATE projector_checkpoints \
+         SET transaction_id = (transaction_id::text::int8 + $1)::text::xid8 WHERE position > 0",
+    ] {
+        sqlx::query(sql)
+            .bind(OLD_CLUSTER_AHEAD)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let js = env.jetstream().await;
+    js.delete_stream(env.names().stream_name()).await.unwrap();
+    promo_eventstore::jetstream::ensure_event_stream(&js, &env.names())
+        .await
+        .unwrap();
+    let everything = GlobalPosition {
+        transaction_id: u64::MAX,
+        position: i64::MAX,
+    };
+    let events =
+        promo_eventstore::store::read_range(pool, GlobalPosition::START, everything, 10_000)
+            .await
+            .unwrap();
+    // Published as the relay publishes: in order, `previous` chained, `Nats-Msg-Id` set; the
+    // stream sequences are the ones the projectors' checkpoints recorded.
+    let mut previous = GlobalPosition::START;
+    for mut event in events {
+        event.previous = previous;
+        previous = event.position;
+        let message = jetstream::message::PublishMessage::build()
+            .payload(serde_json::to_vec(&event).unwrap().into())
+            .message_id(event.message_id());
+        js.send_publish(env.names().event_subject(&event), message)
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_behind_its_events_transaction_ids_is_refused_and_recover_stream_restamps_them()
+{
+    let env = TestEnv::new().await;
+    let app = TestApp::spawn(&env).await;
+    let campaign = app.active_campaign("owner").await;
+    enter_many(&app, campaign, 0, 3).await;
+    participants_projected(&app, campaign, 3).await;
+    eventually(SETTLE, "everything published", || async {
+        let stored = app.count("SELECT count(*) FROM events").await as usize;
+        (stream_events(&env).await.len() == stored).then_some(())
+    })
+    .await;
+    app.stop().await;
+    let pool = promo_eventstore::store::connect(&env.database_url, 2)
+        .await
+        .unwrap();
+    restore_from_a_cluster_ahead(&env, &pool).await;
+
+    // The stream's last event is in the store, unchanged, but from a transaction id this
+    // database has not reached.
+    let app = TestApp::spawn(&env).await;
+    let ready = not_ready_naming(&app, "relay", "refused").await;
+    assert!(
+        ready["problems"].to_string().contains("transaction id"),
+        "{ready}"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("promo_relay_refused 1"), "{metrics}");
+    // Entries are still taken while the relay refuses; they wait in the store.
+    enter_many(&app, campaign, 3, 4).await;
+    app.stop().await;
+
+    let report = promo_cli::recover_stream::run(
+        &env.database_url,
+        &env.nats_url,
+        &env.prefix,
+        promo_tests::master_keys(),
+    )
+    .await
+    .unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(report.set_aside, 0, "the restore lost nothing: {report:?}");
+    assert_eq!(report.restamped, stored as u64, "{report:?}");
+
+    let app = TestApp::spawn(&env).await;
+    enter_many(&app, campaign, 4, 5).await;
+    participants_projected(&app, campaign, 5).await;
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT aggregate_type || ':' || aggregate_id || ':' || sequence FROM events \
+         ORDER BY position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let events = eventually(SETTLE, "the new generation to hold every event", || async {
+        let events = stream_events(&env).await;
+        (events.len() >= stored.len()).then_some(events)
+    })
+    .await;
+    let published: Vec<String> = events.iter().map(|e| e.message_id()).collect();
+    assert_eq!(
+        published, stored,
+        "every stored event once, in position order"
+    );
+    assert_eq!(events[0].previous, GlobalPosition::START);
+    for pair in events.windows(2) {
+        assert_eq!(pair[1].previous, pair[0].position, "previous chain");
+    }
+    eventually(SETTLE, "/ready", || async {
+        (app.get("/ready", None).await.0 == 200).then_some(())
+    })
+    .await;
+    eventually(SETTLE, "analytics to count every entry once", || async {
+        (total_participants(&app, campaign).await == 5).then_some(())
+    })
+    .await;
+    app.stop().await;
+    pool.close().await;
 }

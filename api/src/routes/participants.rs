@@ -124,6 +124,7 @@ fn item(row: ParticipantRow) -> ParticipantItem {
 
 /// Participants of a campaign, newest first, masked (owner only).
 #[utoipa::path(get, path = "/api/v1/events/{eventId}/participants", tag = "participants",
+    operation_id = "list_participants",
     params(("eventId" = Uuid, Path), ListQuery), security(("bearer" = [])),
     responses((status = 200, body = ParticipantPage), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -70,12 +70,13 @@ impl EmbeddedInfra {
         let infra = Self { data_dir, pg, nats };
         state.nats_port = infra.nats.port();
         state.nats_pid = infra.nats.pid();
-        state.nats_url = infra.nats_url();
+        // Without the password: infra.json is not a secret file (`nats-passwords` is).
+        state.nats_url = nats::nats_url(infra.nats.port());
         state.nats_log = infra.data_dir.join("nats.log");
         state.save(&infra.data_dir)?;
         tracing::info!(
             database_url = %infra.database_url(),
-            nats_url = %infra.nats_url(),
+            nats_url = %nats::redacted(&infra.nats_url()),
             postgres_reused = !infra.pg.started_here(),
             nats_reused = !infra.nats.started_here(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -89,9 +90,10 @@ impl EmbeddedInfra {
         postgres::database_url(self.pg.port())
     }
 
-    /// `nats://127.0.0.1:<port>`
+    /// `nats://promo:<password>@127.0.0.1:<port>`: the server runs `nats-secure.conf` (by
+    /// default) and the service logs in as `promo`. A secret: never print it unredacted.
     pub fn nats_url(&self) -> String {
-        nats::nats_url(self.nats.port())
+        self.nats.service_url()
     }
 
     /// The data folder (absolute).
@@ -126,7 +128,7 @@ mod tests {
             .with_test_writer()
             .try_init();
         let data_dir = crate::settings::embed_test_dir();
-        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats.conf");
+        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats-secure.conf");
 
         let t = std::time::Instant::now();
         let infra = EmbeddedInfra::start(&data_dir, &conf).await.expect("start");
@@ -134,7 +136,7 @@ mod tests {
             "first start: {:?} db={} nats={}",
             t.elapsed(),
             infra.database_url(),
-            infra.nats_url()
+            nats::redacted(&infra.nats_url())
         );
         assert!(!infra.database_url().ends_with(":5432/postgres"));
         assert!(!infra.nats_url().ends_with(":4222"));
@@ -169,7 +171,9 @@ mod tests {
     }
 
     async fn jetstream_round_trip(nats_url: &str) {
-        let client = async_nats::connect(nats_url).await.expect("nats connect");
+        let client = promo_eventstore::nats_url::connect(nats_url)
+            .await
+            .expect("nats connect");
         let js = async_nats::jetstream::new(client.clone());
         let _ = js.delete_stream("EMBED_TEST").await;
         js.create_stream(async_nats::jetstream::stream::Config {

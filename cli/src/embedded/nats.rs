@@ -1,8 +1,11 @@
 //! The private `nats-server` (JetStream): command line, config check, spawn, reuse of a running
-//! instance, graceful stop. Its readiness probe is the `probe` submodule.
+//! instance, graceful stop. Its readiness probe is the `probe` submodule; its users' passwords
+//! (`nats-secure.conf`) the `credentials` submodule.
 //!
-//! Files in the data folder: `nats/` (JetStream store), `nats.log`, `nats.pid`.
+//! Files in the data folder: `nats/` (JetStream store), `nats.log`, `nats.pid`,
+//! `nats-passwords`.
 
+mod credentials;
 mod probe;
 
 use std::ffi::OsString;
@@ -13,7 +16,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 
 use super::sys;
+pub(crate) use credentials::NatsCredentials;
 use probe::wait_ready;
+pub(crate) use promo_eventstore::nats_url::redacted;
 
 /// Where Debian's `nats-server` package installs the server.
 pub(crate) const DEBIAN_NATS_SERVER: &str = "/usr/sbin/nats-server";
@@ -34,6 +39,7 @@ pub(crate) fn find_nats_server() -> Option<PathBuf> {
     sys::which("nats-server")
 }
 
+/// The server's address without credentials (what `infra.json` records).
 pub(crate) fn nats_url(port: u16) -> String {
     format!("nats://127.0.0.1:{port}")
 }
@@ -81,6 +87,7 @@ pub(crate) struct Nats {
     port: u16,
     pid: u32,
     paths: NatsPaths,
+    credentials: NatsCredentials,
     /// The child when this process started the server; `None` when reused.
     child: Option<tokio::process::Child>,
 }
@@ -94,12 +101,18 @@ impl Nats {
         self.pid
     }
 
+    /// `nats://promo:<password>@127.0.0.1:<port>`: a secret, log it only [`redacted`].
+    pub(crate) fn service_url(&self) -> String {
+        self.credentials.service_url(self.port)
+    }
+
     pub(crate) fn started_here(&self) -> bool {
         self.child.is_some()
     }
 
-    /// Reuses the server recorded in `infra.json` (`recorded` = port, pid) if it is ours, alive
-    /// and answers JetStream requests; otherwise replaces a stale one and starts a new server.
+    /// Reuses the server recorded in `infra.json` (`recorded` = port, pid) if it is ours, runs
+    /// `conf`, and answers JetStream requests as the `promo` user; otherwise replaces a stale one
+    /// and starts a new server. Both users' passwords come from the data folder (made once).
     pub(crate) async fn start_or_reuse(
         data_dir: &Path,
         conf: &Path,
@@ -108,6 +121,7 @@ impl Nats {
         let paths = NatsPaths::new(data_dir);
         let server = find_nats_server()
             .context("nats-server not found (/usr/sbin/nats-server or on PATH)")?;
+        let credentials = NatsCredentials::load_or_create(data_dir)?;
 
         let pid_from_file = std::fs::read_to_string(&paths.pid_file)
             .ok()
@@ -122,8 +136,11 @@ impl Nats {
                 continue;
             }
             if let Some((port, recorded_pid)) = recorded {
+                // A server started with another config (an older `nats.conf` without users)
+                // would also accept our login: only the same config counts as reusable.
                 if recorded_pid == pid
-                    && wait_ready(port, REUSE_TIMEOUT, || sys::pid_alive(pid))
+                    && runs_config(pid, conf)
+                    && wait_ready(port, &credentials, REUSE_TIMEOUT, || sys::pid_alive(pid))
                         .await
                         .is_ok()
                 {
@@ -132,12 +149,13 @@ impl Nats {
                         port,
                         pid,
                         paths,
+                        credentials,
                         child: None,
                     });
                 }
             }
-            // Ours (same store dir) but unusable or port unknown: two servers must not share a
-            // JetStream store, so replace it.
+            // Ours (same store dir) but unusable, another config, other passwords or port
+            // unknown: two servers must not share a JetStream store, so replace it.
             tracing::warn!(
                 pid,
                 "replacing an embedded nats-server that does not answer"
@@ -145,14 +163,14 @@ impl Nats {
             sys::terminate_pid(pid, STOP_GRACE).await?;
         }
 
-        check_config(&server, conf).await?;
+        check_config(&server, conf, &credentials).await?;
         std::fs::create_dir_all(&paths.store_dir)
             .with_context(|| format!("creating {}", paths.store_dir.display()))?;
         let started = std::time::Instant::now();
         let mut last_err = None;
         for _ in 0..START_ATTEMPTS {
             let port = sys::free_port()?;
-            match Self::spawn(&server, conf, port, &paths).await {
+            match Self::spawn(&server, conf, port, &paths, &credentials).await {
                 Ok(nats) => {
                     tracing::info!(
                         port,
@@ -181,6 +199,7 @@ impl Nats {
         conf: &Path,
         port: u16,
         paths: &NatsPaths,
+        credentials: &NatsCredentials,
     ) -> Result<Self, (anyhow::Error, bool)> {
         let log_offset = std::fs::metadata(&paths.log).map(|m| m.len()).unwrap_or(0);
         let open_log = || {
@@ -196,6 +215,9 @@ impl Nats {
         };
         let mut child = tokio::process::Command::new(server)
             .args(nats_args(conf, port, paths))
+            // The users' passwords, for `nats-secure.conf`; never on the command line, where
+            // every local user could read them.
+            .envs(credentials.server_env())
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
@@ -205,12 +227,13 @@ impl Nats {
             .with_context(|| format!("spawning {}", server.display()))
             .map_err(|e| (e, false))?;
         let pid = child.id().unwrap_or_default();
-        let ready = wait_ready(port, READY_TIMEOUT, || sys::pid_alive(pid)).await;
+        let ready = wait_ready(port, credentials, READY_TIMEOUT, || sys::pid_alive(pid)).await;
         match ready {
             Ok(()) => Ok(Self {
                 port,
                 pid,
                 paths: paths.clone(),
+                credentials: credentials.clone(),
                 child: Some(child),
             }),
             Err(e) => {
@@ -284,12 +307,23 @@ fn is_our_server(pid: u32, paths: &NatsPaths) -> bool {
         })
 }
 
-/// Checks the config file with `nats-server -c <conf> -t` for a clear error before starting.
-async fn check_config(server: &Path, conf: &Path) -> anyhow::Result<()> {
+/// True if the command line of `pid` names `conf` (the config it was started with).
+fn runs_config(pid: u32, conf: &Path) -> bool {
+    sys::pid_cmdline(pid).is_some_and(|c| c.contains(conf.to_string_lossy().as_ref()))
+}
+
+/// Checks the config file with `nats-server -c <conf> -t` for a clear error before starting
+/// (with the passwords in the environment, as `nats-secure.conf` reads them from there).
+async fn check_config(
+    server: &Path,
+    conf: &Path,
+    credentials: &NatsCredentials,
+) -> anyhow::Result<()> {
     let out = tokio::process::Command::new(server)
         .arg("-c")
         .arg(conf)
         .arg("-t")
+        .envs(credentials.server_env())
         .stdin(Stdio::null())
         .output()
         .await
@@ -304,6 +338,9 @@ async fn check_config(server: &Path, conf: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod secured_tests;
 
 #[cfg(test)]
 mod tests {

@@ -55,7 +55,8 @@ pub struct CampaignList {
 }
 
 /// The signed-in owner's campaigns, newest first (owner only).
-#[utoipa::path(get, path = "/api/v1/events", tag = "campaigns", params(CampaignListQuery),
+#[utoipa::path(get, path = "/api/v1/events", tag = "campaigns", operation_id = "list_campaigns",
+    params(CampaignListQuery),
     security(("bearer" = [])),
     responses((status = 200, body = CampaignList), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody)))]

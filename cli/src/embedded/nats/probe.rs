@@ -1,25 +1,29 @@
-//! Whether a nats-server is ready: TCP open, a NATS connection, and JetStream answering an
-//! account info request, polled until it does or the server dies.
+//! Whether a nats-server is ready: TCP open, a NATS connection as the `promo` user, and
+//! JetStream answering an account info request, polled until it does or the server dies.
 
 use std::time::Duration;
 
-use super::nats_url;
+use super::{nats_url, NatsCredentials};
 use crate::embedded::sys;
 
-/// One readiness probe: TCP, NATS connect, and a JetStream account info request.
+/// One readiness probe: TCP, NATS connect (logged in: a secured server refuses anonymous
+/// clients), and a JetStream account info request.
 ///
 /// The request is raw (`$JS.API.INFO`) on purpose: async-nats 0.51's `query_account()` cannot
 /// decode the reply of nats-server 2.9 (Debian bookworm), which lacks `reserved_memory`.
-async fn answers(port: u16) -> Result<(), String> {
+async fn answers(port: u16, credentials: &NatsCredentials) -> Result<(), String> {
     if !sys::tcp_open(port).await {
         return Err("port not open".to_owned());
     }
     let probe = async {
-        let client = async_nats::ConnectOptions::new()
-            .connection_timeout(Duration::from_secs(2))
-            .connect(nats_url(port))
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
+        let client = async_nats::ConnectOptions::with_user_and_password(
+            super::credentials::SERVICE_USER.into(),
+            credentials.service.clone(),
+        )
+        .connection_timeout(Duration::from_secs(2))
+        .connect(nats_url(port))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
         let result = client
             .request("$JS.API.INFO", "".into())
             .await
@@ -52,10 +56,11 @@ fn check_account_info(payload: &[u8]) -> Result<(), String> {
 /// Waits until the server answers JetStream requests (see [`sys::wait_ready`]).
 pub(super) async fn wait_ready(
     port: u16,
+    credentials: &NatsCredentials,
     timeout: Duration,
     alive: impl Fn() -> bool,
 ) -> Result<(), String> {
-    sys::wait_ready(|| answers(port), timeout, alive).await
+    sys::wait_ready(|| answers(port, credentials), timeout, alive).await
 }
 
 #[cfg(test)]
