@@ -17,7 +17,7 @@ use promo_application::jobs::notify::Delivery;
 use promo_application::jobs::{claim_deadline, retention};
 use promo_application::{system_clock, App, AppParts, Clock};
 use promo_eventstore::group_commit::RegistrationBatcher;
-use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames};
+use promo_eventstore::jetstream::{ensure_event_stream_within, EventStreamNames};
 use promo_eventstore::metrics::Metrics;
 use promo_eventstore::participation_log::ParticipationLog;
 use promo_eventstore::relay::Relay;
@@ -215,23 +215,21 @@ impl Application {
             .await
             .context("connecting to Postgres (DATABASE_URL)")?;
         store::migrate(&pool).await.context("running migrations")?;
-        let nats = async_nats::ConnectOptions::new()
+        let (nats_options, nats_servers) = crate::config::nats_connection(&config.nats_url)?;
+        let nats = nats_options
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(5))
-            .connect(&config.nats_url)
+            .connect(nats_servers)
             .await
             .context("connecting to NATS (NATS_URL)")?;
         let jetstream = async_nats::jetstream::ContextBuilder::new()
             .timeout(Duration::from_secs(5))
             .build(nats.clone());
-        let names = EventStreamNames::new(config.nats_prefix.clone());
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            ensure_event_stream(&jetstream, &names),
-        )
-        .await
-        .context("timed out creating the JetStream stream")?
-        .context("creating the JetStream stream")?;
+        let names = EventStreamNames::new(config.nats_prefix.clone())
+            .with_replicas(config.nats_stream_replicas);
+        ensure_event_stream_within(&jetstream, &names, Duration::from_secs(30))
+            .await
+            .context("creating the JetStream stream")?;
 
         let cancel = CancellationToken::new();
         let metrics = Metrics::default();

@@ -44,7 +44,7 @@ pub struct RecoveryReport {
 pub async fn run(
     database_url: &str,
     nats_url: &str,
-    prefix: &str,
+    names: &EventStreamNames,
     keys: MasterKeys,
 ) -> anyhow::Result<RecoveryReport> {
     let pool = store::connect(database_url, 8)
@@ -60,17 +60,18 @@ pub async fn run(
     if !free {
         bail!("a relay is running: stop every service instance before recover-stream");
     }
-    let client = async_nats::connect(nats_url)
+    let (options, servers) = promo_api::config::nats_connection(nats_url)?;
+    let client = options
+        .connect(servers)
         .await
         .context("connecting to NATS")?;
     let js = jetstream::new(client);
-    let names = EventStreamNames::new(prefix);
 
-    let set_aside = set_aside_lost_tail(&pool, &js, &names).await?;
+    let set_aside = set_aside_lost_tail(&pool, &js, names).await?;
     js.delete_stream(names.stream_name())
         .await
         .context("deleting the old stream generation")?;
-    ensure_event_stream(&js, &names)
+    ensure_event_stream(&js, names)
         .await
         .context("creating the new stream generation")?;
     sqlx::query("UPDATE relay_cursor SET transaction_id = '0', position = 0, updated_at = now() WHERE id = 1")

@@ -329,7 +329,7 @@ async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_not
     let report = promo_cli::recover_stream::run(
         &env.database_url,
         &env.nats_url,
-        &env.prefix,
+        &env.names(),
         promo_tests::master_keys(),
     )
     .await
