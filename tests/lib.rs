@@ -116,6 +116,7 @@ impl TestEnv {
             bind_addr: "127.0.0.1:0".parse().unwrap(),
             jwt_secret: JWT_SECRET.to_string(),
             nats_prefix: self.prefix.clone(),
+            nats_stream_replicas: 1,
             max_db_connections: 20,
             run_background: true,
             pii_retention: promo_api::config::DEFAULT_PII_RETENTION,

@@ -17,7 +17,7 @@ use promo_application::jobs::notify::Delivery;
 use promo_application::jobs::{claim_deadline, retention};
 use promo_application::{system_clock, App, AppParts, Clock};
 use promo_eventstore::group_commit::RegistrationBatcher;
-use promo_eventstore::jetstream::{ensure_event_stream, EventStreamNames};
+use promo_eventstore::jetstream::{ensure_event_stream_within, EventStreamNames};
 use promo_eventstore::metrics::Metrics;
 use promo_eventstore::participation_log::ParticipationLog;
 use promo_eventstore::relay::Relay;
@@ -227,14 +227,11 @@ impl Application {
         let jetstream = async_nats::jetstream::ContextBuilder::new()
             .timeout(Duration::from_secs(5))
             .build(nats.clone());
-        let names = EventStreamNames::new(config.nats_prefix.clone());
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            ensure_event_stream(&jetstream, &names),
-        )
-        .await
-        .context("timed out creating the JetStream stream")?
-        .context("creating the JetStream stream")?;
+        let names = EventStreamNames::new(config.nats_prefix.clone())
+            .with_replicas(config.nats_stream_replicas);
+        ensure_event_stream_within(&jetstream, &names, Duration::from_secs(30))
+            .await
+            .context("creating the JetStream stream")?;
 
         let cancel = CancellationToken::new();
         let metrics = Metrics::default();

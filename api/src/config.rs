@@ -17,6 +17,9 @@ pub struct Config {
     pub jwt_secret: String,
     /// Subject prefix and stream name stem on NATS (`NATS_PREFIX`, default `promo`).
     pub nats_prefix: String,
+    /// Servers keeping a copy of each stream (`NATS_STREAM_REPLICAS`, 1..=5,
+    /// default 1; 3 on a three-node cluster).
+    pub nats_stream_replicas: usize,
     pub max_db_connections: u32,
     /// Run the relay and projectors in this process (default true).
     pub run_background: bool,
@@ -69,6 +72,9 @@ impl Default for PrizeDeliveryConfig {
         }
     }
 }
+
+mod nats;
+pub use nats::stream_replicas_from_env;
 
 mod secrets;
 pub use secrets::{
@@ -125,7 +131,8 @@ impl Config {
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
 impl Config {
-    /// Reads `BIND_ADDR`, `NATS_PREFIX`, `DB_MAX_CONNECTIONS`; the URLs and
+    /// Reads `BIND_ADDR`, `NATS_PREFIX`, `NATS_STREAM_REPLICAS`,
+    /// `DB_MAX_CONNECTIONS` and the rest; the URLs and
     /// secret are passed in because `serve` may provide embedded ones.
     pub fn from_env(
         database_url: String,
@@ -148,6 +155,7 @@ impl Config {
             bind_addr,
             jwt_secret,
             nats_prefix: std::env::var("NATS_PREFIX").unwrap_or_else(|_| "promo".to_string()),
+            nats_stream_replicas: stream_replicas_from_env()?,
             max_db_connections,
             // `PROMO_BACKGROUND=off`: an API-only instance (another instance
             // runs the relay and projectors; their leader locks allow one each).

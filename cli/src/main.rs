@@ -193,8 +193,10 @@ async fn run_replay(settings: &Settings, read_model: &str) -> anyhow::Result<()>
 async fn run_recover_stream(settings: &Settings) -> anyhow::Result<()> {
     let (database_url, nats_url, infra) = infrastructure(settings).await?;
     let prefix = std::env::var("NATS_PREFIX").unwrap_or_else(|_| "promo".to_string());
+    let names = promo_eventstore::jetstream::EventStreamNames::new(prefix.clone())
+        .with_replicas(promo_api::config::stream_replicas_from_env()?);
     let keys = master_keys(infra.is_some(), &settings.data_dir)?;
-    let recovered = promo_cli::recover_stream::run(&database_url, &nats_url, &prefix, keys).await;
+    let recovered = promo_cli::recover_stream::run(&database_url, &nats_url, &names, keys).await;
     if let Some(infra) = infra {
         infra.stop().await?;
     }

@@ -50,7 +50,7 @@ pub struct RecoveryReport {
 pub async fn run(
     database_url: &str,
     nats_url: &str,
-    prefix: &str,
+    names: &EventStreamNames,
     keys: MasterKeys,
 ) -> anyhow::Result<RecoveryReport> {
     let pool = store::connect(database_url, 8)
@@ -70,13 +70,12 @@ pub async fn run(
         .await
         .context("connecting to NATS")?;
     let js = jetstream::new(client);
-    let names = EventStreamNames::new(prefix);
 
-    let set_aside = set_aside_lost_tail(&pool, &js, &names).await?;
+    let set_aside = set_aside_lost_tail(&pool, &js, names).await?;
     js.delete_stream(names.stream_name())
         .await
         .context("deleting the old stream generation")?;
-    ensure_event_stream(&js, &names)
+    ensure_event_stream(&js, names)
         .await
         .context("creating the new stream generation")?;
     // After the tail was compared with the store (it compares transaction ids too).

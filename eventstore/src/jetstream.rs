@@ -3,6 +3,9 @@
 //! Every deployment (and every test) has a subject prefix; the stream is
 //! `{PREFIX}_EVENTS` over subjects `{prefix}.events.>`, and each event goes to
 //! `{prefix}.events.{AggregateType}.{EventType}`.
+//!
+//! On a NATS cluster every stream is kept by `replicas` servers (R3 on a
+//! three-node cluster, docs/deployment.md); consumers inherit the count.
 
 use std::time::Duration;
 
@@ -16,8 +19,12 @@ pub enum JetStreamError {
     CreateStream(#[from] jetstream::context::CreateStreamError),
     #[error("reading stream info: {0}")]
     Info(#[from] jetstream::stream::InfoError),
+    #[error("getting the stream: {0}")]
+    GetStream(#[from] jetstream::context::GetStreamError),
     #[error("reading the stream's last message: {0}")]
     RawMessage(#[from] jetstream::stream::RawMessageError),
+    #[error("no answer from JetStream within {0:?}")]
+    TimedOut(Duration),
     #[error("the stream's last message is not an event envelope: {0}")]
     Envelope(#[from] serde_json::Error),
 }
@@ -25,17 +32,31 @@ pub enum JetStreamError {
 /// The production subject prefix.
 pub const DEFAULT_PREFIX: &str = "promo";
 
-/// Subject and stream names for one prefix.
+/// At most this many copies of a stream (JetStream's own limit).
+pub const MAX_REPLICAS: usize = 5;
+
+/// Subject and stream names for one prefix, and how many servers keep
+/// each of its streams.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventStreamNames {
     pub prefix: String,
+    /// Copies of every stream, each on another server of the cluster
+    /// (`NATS_STREAM_REPLICAS`, 1..=[`MAX_REPLICAS`]; 1 on a single server).
+    pub replicas: usize,
 }
 
 impl EventStreamNames {
+    /// Names for `prefix`, on a single server (one copy).
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),
+            replicas: 1,
         }
+    }
+
+    /// The same names with streams kept by `replicas` servers.
+    pub fn with_replicas(self, replicas: usize) -> Self {
+        Self { replicas, ..self }
     }
 
     pub fn stream_name(&self) -> String {
@@ -112,18 +133,71 @@ pub async fn ensure_event_stream(
     js: &jetstream::Context,
     names: &EventStreamNames,
 ) -> Result<stream::Stream, JetStreamError> {
-    let stream = js
-        .get_or_create_stream(stream::Config {
+    ensure_stream(
+        js,
+        stream::Config {
             name: names.stream_name(),
             subjects: vec![names.all_events_subject()],
             storage: stream::StorageType::File,
             retention: stream::RetentionPolicy::Limits,
             duplicate_window: Duration::from_secs(120),
             allow_direct: true,
+            num_replicas: names.replicas,
             ..Default::default()
-        })
-        .await?;
-    Ok(stream)
+        },
+    )
+    .await
+}
+
+/// [`ensure_event_stream`], tried again until `budget` is spent. Instances
+/// started together race to create a replicated stream, and on a busy
+/// cluster one request can time out while the servers are still agreeing
+/// on another instance's creation: a start must not fail on that.
+pub async fn ensure_event_stream_within(
+    js: &jetstream::Context,
+    names: &EventStreamNames,
+    budget: Duration,
+) -> Result<stream::Stream, JetStreamError> {
+    let deadline = tokio::time::Instant::now() + budget;
+    loop {
+        match tokio::time::timeout_at(deadline, ensure_event_stream(js, names)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(error)) if tokio::time::Instant::now() + RETRY_PAUSE < deadline => {
+                tracing::warn!(%error, "creating the event stream; trying again");
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+            Ok(Err(error)) => return Err(error),
+            Err(_) => return Err(JetStreamError::TimedOut(budget)),
+        }
+    }
+}
+
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// Creates the stream if missing; an existing one keeps its configuration
+/// except the replica count, which is brought to the configured one:
+/// `get_or_create_stream` alone would leave a stream created before
+/// `NATS_STREAM_REPLICAS` was raised on one server for good. The servers
+/// copy it in the background; publishing goes on meanwhile.
+pub async fn ensure_stream(
+    js: &jetstream::Context,
+    config: stream::Config,
+) -> Result<stream::Stream, JetStreamError> {
+    let wanted = config.num_replicas.max(1);
+    let stream = js.get_or_create_stream(config).await?;
+    let current = stream.cached_info().config.clone();
+    if current.num_replicas.max(1) == wanted {
+        return Ok(stream);
+    }
+    tracing::info!(stream = %current.name, from = current.num_replicas, to = wanted,
+        "changing the stream's replica count");
+    let name = current.name.clone();
+    js.update_stream(stream::Config {
+        num_replicas: wanted,
+        ..current
+    })
+    .await?;
+    Ok(js.get_stream(name).await?)
 }
 
 /// Creates the quarantine stream if missing (kept forever; a two-minute
@@ -133,18 +207,20 @@ pub async fn ensure_quarantine_stream(
     js: &jetstream::Context,
     names: &EventStreamNames,
 ) -> Result<stream::Stream, JetStreamError> {
-    let stream = js
-        .get_or_create_stream(stream::Config {
+    ensure_stream(
+        js,
+        stream::Config {
             name: names.quarantine_stream_name(),
             subjects: vec![names.quarantine_subject()],
             storage: stream::StorageType::File,
             retention: stream::RetentionPolicy::Limits,
             duplicate_window: Duration::from_secs(120),
             allow_direct: true,
+            num_replicas: names.replicas,
             ..Default::default()
-        })
-        .await?;
-    Ok(stream)
+        },
+    )
+    .await
 }
 
 /// The stream's last sequence and the global position of the event stored

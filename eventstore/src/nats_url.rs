@@ -1,33 +1,62 @@
 //! Connecting to NATS from a `NATS_URL`, credentials included.
 //!
-//! A secured server (`nats-secure.conf`) wants a user and password, and the service is given
-//! them in its URL: `nats://promo:<password>@host:4222`. async-nats 0.51 ignores a user and
-//! password written in the URL, so they are taken out here and passed as connect options; the
-//! address handed on no longer carries them, and [`redacted`] is how a URL is printed.
+//! `NATS_URL` is one server URL, or a cluster's servers separated by commas
+//! (`nats://promo:pw@n1:4222,nats://promo:pw@n2:4222`): the client learns the
+//! rest of a cluster from whichever server it reaches, but it must reach one
+//! at start, so a cluster's URL names more than one. A secured server
+//! (`nats-secure.conf`) wants a user and password, and the service is given
+//! them in its URL. async-nats 0.51 ignores a user and password written in
+//! the URL, so they are taken out here and passed as connect options (the
+//! same for every server: they are one cluster's users); the addresses
+//! handed on no longer carry them, and [`redacted`] is how a URL is printed.
 
 use std::str::FromStr;
 
 use async_nats::{ConnectOptions, ServerAddr};
 
-/// Options carrying the URL's user and password (percent-decoded), if any, and the server
-/// address without them.
+/// Options carrying the URL's user and password (percent-decoded), if any,
+/// and the server addresses without them.
 pub fn connect_options(
     url: &str,
     options: ConnectOptions,
-) -> Result<(ConnectOptions, ServerAddr), std::io::Error> {
-    let addr = ServerAddr::from_str(url)?;
+) -> Result<(ConnectOptions, Vec<ServerAddr>), std::io::Error> {
+    let invalid = |message: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+    let mut credentials: Option<(String, String)> = None;
+    let mut servers = Vec::new();
+    for server in url.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (addr, user) = without_credentials(server)?;
+        if let Some(user) = user {
+            if credentials.as_ref().is_some_and(|known| *known != user) {
+                return Err(invalid("NATS_URL: the servers name different users or passwords"));
+            }
+            credentials = Some(user);
+        }
+        servers.push(addr);
+    }
+    if servers.is_empty() {
+        return Err(invalid("NATS_URL: no server named"));
+    }
+    let options = match credentials {
+        Some((user, password)) => options.user_and_password(user, password),
+        None => options,
+    };
+    Ok((options, servers))
+}
+
+/// One server URL without its user and password, and those (decoded).
+fn without_credentials(
+    server: &str,
+) -> Result<(ServerAddr, Option<(String, String)>), std::io::Error> {
+    let addr = ServerAddr::from_str(server)?;
     let (Some(user), Some(password)) = (addr.username(), addr.password()) else {
-        return Ok((options, addr));
+        return Ok((addr, None));
     };
     let (user, password) = (percent_decoded(user), percent_decoded(password));
     let mut bare = addr.into_inner();
     // Both only fail for URLs that cannot carry credentials, which this one just did.
     let _ = bare.set_password(None);
     let _ = bare.set_username("");
-    Ok((
-        options.user_and_password(user, password),
-        ServerAddr::from_url(bare)?,
-    ))
+    Ok((ServerAddr::from_url(bare)?, Some((user, password))))
 }
 
 /// Connects with the URL's credentials (see [`connect_options`]) and otherwise `options`.
@@ -35,10 +64,10 @@ pub async fn connect_with(
     url: &str,
     options: ConnectOptions,
 ) -> Result<async_nats::Client, async_nats::ConnectError> {
-    let (options, addr) = connect_options(url, options).map_err(|e| {
+    let (options, servers) = connect_options(url, options).map_err(|e| {
         async_nats::ConnectError::with_source(async_nats::ConnectErrorKind::ServerParse, e)
     })?;
-    options.connect(addr).await
+    options.connect(servers).await
 }
 
 /// Connects with the URL's credentials and default options.
@@ -46,8 +75,13 @@ pub async fn connect(url: &str) -> Result<async_nats::Client, async_nats::Connec
     connect_with(url, ConnectOptions::new()).await
 }
 
-/// The URL with its password replaced by `***`, for logs and messages.
+/// The URL (each server of a list) with its password replaced by `***`,
+/// for logs and messages.
 pub fn redacted(url: &str) -> String {
+    url.split(',').map(redacted_one).collect::<Vec<_>>().join(",")
+}
+
+fn redacted_one(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -89,13 +123,41 @@ mod tests {
 
     #[test]
     fn credentials_leave_the_address_and_are_decoded() {
-        let (_, addr) =
-            connect_options("nats://promo:p%40ss@127.0.0.1:4300", ConnectOptions::new()).unwrap();
+        let (addr, user) = without_credentials("nats://promo:p%40ss@127.0.0.1:4300").unwrap();
+        assert_eq!(user, Some(("promo".to_owned(), "p@ss".to_owned())));
         assert_eq!(addr.as_url_str(), "nats://127.0.0.1:4300");
         assert_eq!(percent_decoded("p%40ss%2"), "p@ss%2");
-        let (_, plain) = connect_options("nats://127.0.0.1:4222", ConnectOptions::new()).unwrap();
-        assert_eq!(plain.as_url_str(), "nats://127.0.0.1:4222");
+        let (_, plain) = without_credentials("nats://127.0.0.1:4222").unwrap();
+        assert!(plain.is_none());
         assert!(connect_options("http://x", ConnectOptions::new()).is_err());
+    }
+
+    fn servers(url: &str) -> Vec<String> {
+        connect_options(url, ConnectOptions::new())
+            .unwrap()
+            .1
+            .iter()
+            .map(|s| s.as_url_str().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_cluster_url_names_each_server_with_one_set_of_credentials() {
+        assert_eq!(servers("nats://127.0.0.1:4222"), ["nats://127.0.0.1:4222"]);
+        assert_eq!(
+            servers("nats://promo:pw@n1:4222, nats://promo:pw@n2:4222,,"),
+            ["nats://n1:4222", "nats://n2:4222"]
+        );
+        assert!(connect_options(" , ", ConnectOptions::new()).is_err());
+        assert!(connect_options(
+            "nats://promo:pw@n1:4222,nats://other:pw@n2:4222",
+            ConnectOptions::new()
+        )
+        .is_err());
+        assert_eq!(
+            redacted("nats://promo:pw@n1:4222,nats://promo:pw@n2:4222"),
+            "nats://promo:***@n1:4222,nats://promo:***@n2:4222"
+        );
     }
 
     #[test]

@@ -100,13 +100,19 @@ pub enum StoreError {
 
 /// A pool sized for the service. Statement caching stays on (prepared
 /// statements); acquire waits are bounded so overload surfaces as an error.
+/// Sessions are named `promo` in `pg_stat_activity` unless the URL names
+/// them (`?application_name=worker-a`), so that with several instances the
+/// holder of a leader lock can be told apart (docs/deployment.md).
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
-    let options: PgConnectOptions = database_url.parse()?;
+    let mut options: PgConnectOptions = database_url.parse()?;
+    if options.get_application_name().is_none() {
+        options = options.application_name("promo");
+    }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options.application_name("promo"))
+        .connect_with(options)
         .await?;
     Ok(pool)
 }

@@ -21,6 +21,7 @@
 //! and loudly, instead of retrying it forever.
 
 mod checkpoint;
+mod consumer;
 mod quarantine;
 mod segments;
 
@@ -30,7 +31,7 @@ pub use segments::{segments, Segment};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, message::AckKind};
+use async_nats::jetstream::{self, message::AckKind};
 use chrono::Utc;
 use futures::{FutureExt, StreamExt};
 use sqlx::{PgConnection, PgPool};
@@ -44,7 +45,6 @@ use promo_eventstore::metrics::{Metrics, ProjectorLabel};
 use promo_eventstore::store::{GlobalPosition, StoredEvent};
 
 const MAX_BATCH: usize = 500;
-const ACK_WAIT: Duration = Duration::from_secs(10);
 const GAP_RETRY: Duration = Duration::from_millis(200);
 
 #[derive(Debug, thiserror::Error)]
@@ -229,33 +229,8 @@ impl Projector {
         let checkpoint = load_checkpoint(&mut lock_conn, name, false).await?;
         let stream = ensure_event_stream(&self.jetstream, &self.names).await?;
         ensure_quarantine_stream(&self.jetstream, &self.names).await?;
-        let consumer_name = self.names.consumer_name(name);
-        // Recreate the consumer at the checkpoint (see module docs).
-        let _ = stream.delete_consumer(&consumer_name).await;
-        let deliver_policy = if checkpoint.stream_sequence == 0 {
-            consumer::DeliverPolicy::All
-        } else {
-            consumer::DeliverPolicy::ByStartSequence {
-                start_sequence: checkpoint.stream_sequence + 1,
-            }
-        };
-        let consumer = stream
-            .create_consumer(consumer::pull::Config {
-                durable_name: Some(consumer_name.clone()),
-                deliver_policy,
-                // Acking a message acks everything before it: one ack per
-                // batch instead of one per event.
-                ack_policy: consumer::AckPolicy::All,
-                ack_wait: ACK_WAIT,
-                max_ack_pending: (MAX_BATCH * 4) as i64,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| ProjectorError::Consumer(e.to_string()))?;
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|e| ProjectorError::Consumer(e.to_string()))?;
+        let mut messages =
+            consumer::open(&stream, &self.names.consumer_name(name), checkpoint).await?;
         tracing::info!(projector = name, position = %checkpoint.position, "projector consuming");
 
         loop {

@@ -331,7 +331,7 @@ async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_not
     let report = promo_cli::recover_stream::run(
         &env.database_url,
         &env.nats_url,
-        &env.prefix,
+        &env.names(),
         promo_tests::master_keys(),
     )
     .await
@@ -459,7 +459,7 @@ async fn a_database_behind_its_events_transaction_ids_is_refused_and_recover_str
     let report = promo_cli::recover_stream::run(
         &env.database_url,
         &env.nats_url,
-        &env.prefix,
+        &env.names(),
         promo_tests::master_keys(),
     )
     .await

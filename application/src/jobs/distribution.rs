@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use promo_eventstore::jetstream::EventStreamNames;
+use promo_eventstore::jetstream::{ensure_stream, EventStreamNames, JetStreamError};
 
 use crate::context::App;
 use crate::performance::{record_distribution_report, ReportOutcome};
@@ -98,22 +98,27 @@ pub fn parse_report(payload: &[u8]) -> Result<(Uuid, PerformanceCommand), String
     ))
 }
 
-/// Creates the distribution stream if missing.
+/// Creates the distribution stream if missing, with the event stream's
+/// replica count.
 pub async fn ensure_distribution_stream(
     js: &jetstream::Context,
     names: &EventStreamNames,
-) -> Result<stream::Stream, jetstream::context::CreateStreamError> {
-    js.get_or_create_stream(stream::Config {
-        name: names.distribution_stream_name(),
-        subjects: vec![
-            names.distribution_completed_subject(),
-            names.distribution_dlq_subject(),
-        ],
-        storage: stream::StorageType::File,
-        retention: stream::RetentionPolicy::Limits,
-        duplicate_window: Duration::from_secs(120),
-        ..Default::default()
-    })
+) -> Result<stream::Stream, JetStreamError> {
+    ensure_stream(
+        js,
+        stream::Config {
+            name: names.distribution_stream_name(),
+            subjects: vec![
+                names.distribution_completed_subject(),
+                names.distribution_dlq_subject(),
+            ],
+            storage: stream::StorageType::File,
+            retention: stream::RetentionPolicy::Limits,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: names.replicas,
+            ..Default::default()
+        },
+    )
     .await
 }
 
