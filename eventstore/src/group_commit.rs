@@ -21,7 +21,7 @@ use cqrs_es::Aggregate;
 use promo_domain::campaign::{Campaign, CampaignEvent};
 use promo_domain::participation::{ParticipationError, RegisterParticipant};
 use sqlx::{PgPool, Row};
-use tokio::sync::{mpsc, oneshot, Mutex, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -52,12 +52,20 @@ struct Pending {
 /// Handle used by request handlers; cheap to clone.
 #[derive(Clone)]
 pub struct RegistrationBatcher {
-    sender: mpsc::Sender<Pending>,
+    /// One queue per batch writer; a campaign's entries always go to the
+    /// same one (see [`RegistrationBatcher::start`]).
+    senders: Arc<[mpsc::Sender<Pending>]>,
 }
 
 impl RegistrationBatcher {
-    /// Starts `workers` batch writers. On cancel they write what is already
-    /// queued, then stop; later registrations are refused as unavailable.
+    /// Starts `workers` batch writers. Entries are sharded by campaign: a
+    /// campaign's batches commit one after another anyway (they take its
+    /// lock), so a second writer holding part of the same campaign's queue
+    /// would only wait on that lock with a smaller batch. With one queue per
+    /// campaign, whatever arrives while a batch commits becomes the next
+    /// batch, whole, and different campaigns commit in parallel. On cancel
+    /// the writers write what is already queued, then stop; later
+    /// registrations are refused as unavailable.
     pub fn start(
         pool: PgPool,
         workers: usize,
@@ -65,28 +73,33 @@ impl RegistrationBatcher {
         wakeup: Arc<Notify>,
         cancel: CancellationToken,
     ) -> (Self, Vec<JoinHandle<()>>) {
-        let (sender, receiver) = mpsc::channel::<Pending>(MAX_BATCH * workers * 4);
-        let receiver = Arc::new(Mutex::new(receiver));
-        let handles = (0..workers.max(1))
-            .map(|_| {
-                tokio::spawn(work(
-                    pool.clone(),
-                    receiver.clone(),
-                    metrics.clone(),
-                    wakeup.clone(),
-                    cancel.clone(),
-                ))
-            })
-            .collect();
-        (Self { sender }, handles)
+        let mut senders = Vec::with_capacity(workers.max(1));
+        let mut handles = Vec::with_capacity(workers.max(1));
+        for _ in 0..workers.max(1) {
+            let (sender, receiver) = mpsc::channel::<Pending>(MAX_BATCH * 4);
+            senders.push(sender);
+            handles.push(tokio::spawn(work(
+                pool.clone(),
+                receiver,
+                metrics.clone(),
+                wakeup.clone(),
+                cancel.clone(),
+            )));
+        }
+        (
+            Self {
+                senders: senders.into(),
+            },
+            handles,
+        )
     }
 
-    /// Appends the registration (in some batch) and reports its own outcome.
     /// Appends the registration (in some batch) and answers its entry number,
     /// assigned at commit so that refused entries use none.
     pub async fn register(&self, command: RegisterParticipant) -> Outcome {
+        let shard = (command.campaign_id.as_u128() % self.senders.len() as u128) as usize;
         let (reply, outcome) = oneshot::channel();
-        self.sender
+        self.senders[shard]
             .send(Pending { command, reply })
             .await
             .map_err(|_| RegistrationError::Unavailable("batcher stopped".into()))?;
@@ -98,27 +111,24 @@ impl RegistrationBatcher {
 
 async fn work(
     pool: PgPool,
-    receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    mut receiver: mpsc::Receiver<Pending>,
     metrics: Metrics,
     wakeup: Arc<Notify>,
     cancel: CancellationToken,
 ) {
     loop {
-        // Collect: whatever is waiting, up to MAX_BATCH. While this worker
-        // commits, another one collects the next batch.
+        // Collect: whatever is waiting, up to MAX_BATCH (what arrived while
+        // the previous batch committed).
         let mut batch = Vec::with_capacity(64);
-        {
-            let mut receiver = receiver.lock().await;
-            let received = tokio::select! {
-                n = receiver.recv_many(&mut batch, MAX_BATCH) => n,
-                _ = cancel.cancelled() => {
-                    receiver.close();
-                    receiver.recv_many(&mut batch, MAX_BATCH).await
-                }
-            };
-            if received == 0 {
-                return;
+        let received = tokio::select! {
+            n = receiver.recv_many(&mut batch, MAX_BATCH) => n,
+            _ = cancel.cancelled() => {
+                receiver.close();
+                receiver.recv_many(&mut batch, MAX_BATCH).await
             }
+        };
+        if received == 0 {
+            return;
         }
         let outcomes = match write_batch(&pool, &batch).await {
             Ok(outcomes) => outcomes,

@@ -27,7 +27,9 @@ pub fn connect_options(
         let (addr, user) = without_credentials(server)?;
         if let Some(user) = user {
             if credentials.as_ref().is_some_and(|known| *known != user) {
-                return Err(invalid("NATS_URL: the servers name different users or passwords"));
+                return Err(invalid(
+                    "NATS_URL: the servers name different users or passwords",
+                ));
             }
             credentials = Some(user);
         }
@@ -78,7 +80,10 @@ pub async fn connect(url: &str) -> Result<async_nats::Client, async_nats::Connec
 /// The URL (each server of a list) with its password replaced by `***`,
 /// for logs and messages.
 pub fn redacted(url: &str) -> String {
-    url.split(',').map(redacted_one).collect::<Vec<_>>().join(",")
+    url.split(',')
+        .map(redacted_one)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn redacted_one(url: &str) -> String {

@@ -112,6 +112,12 @@ pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool,
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it hands out by default: a round trip
+        // before each pooled query, a fifth of the service's CPU under the
+        // entry load (the profile in docs/benchmarks.md). A connection that
+        // broke while idle fails its next query instead, and is dropped; the
+        // request it served answers 503 and nothing was written.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     Ok(pool)

@@ -29,9 +29,6 @@ fn parse_stream_replicas(value: &str) -> anyhow::Result<usize> {
 mod tests {
     use super::*;
 
-
-
-
     #[test]
     fn replica_counts_outside_one_to_five_are_refused_by_name() {
         assert_eq!(parse_stream_replicas("3").unwrap(), 3);

@@ -152,9 +152,16 @@ async fn clock_and_existing_pids(
     batch: &[&RegisterParticipant],
 ) -> Result<(chrono::DateTime<chrono::Utc>, HashSet<String>), sqlx::Error> {
     let pids: Vec<&str> = batch.iter().map(|c| c.pid.as_str()).collect();
+    // One primary-key lookup per pid. Written as `aggregate_id = ANY($2)`,
+    // a table without statistics yet (a fresh database, before autovacuum's
+    // first analyze) was planned as a scan of every registration's key with
+    // the array as a filter: milliseconds per batch, growing with the
+    // table, all inside the campaign's lock. A plain equality per pid is
+    // always an index condition.
     let (now, found): (chrono::DateTime<chrono::Utc>, Vec<String>) = sqlx::query_as(
-        "SELECT clock_timestamp(), ARRAY(SELECT aggregate_id FROM events \
-         WHERE aggregate_type = $1 AND aggregate_id = ANY($2) AND sequence = 1)",
+        "SELECT clock_timestamp(), ARRAY(SELECT p.id FROM unnest($2::text[]) AS p(id) \
+         CROSS JOIN LATERAL (SELECT 1 FROM events e WHERE e.aggregate_type = $1 \
+                             AND e.aggregate_id = p.id AND e.sequence = 1 LIMIT 1) AS found)",
     )
     .bind(Participation::TYPE)
     .bind(&pids)
