@@ -284,19 +284,43 @@ async fn a_real_event_that_cannot_be_applied_halts_its_projector_loudly() {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_nothing() {
-    let env = TestEnv::new().await;
-    let app = TestApp::spawn(&env).await;
+/// A campaign with three entries, every event published to the stream, and
+/// the service stopped: where both restore scenarios start.
+async fn three_entries_published_then_stopped(env: &TestEnv) -> Uuid {
+    let app = TestApp::spawn(env).await;
     let campaign = app.active_campaign("owner").await;
     enter_many(&app, campaign, 0, 3).await;
     participants_projected(&app, campaign, 3).await;
     eventually(SETTLE, "everything published", || async {
         let stored = app.count("SELECT count(*) FROM events").await as usize;
-        (stream_events(&env).await.len() == stored).then_some(())
+        (stream_events(env).await.len() == stored).then_some(())
     })
     .await;
     app.stop().await;
+    campaign
+}
+
+/// The relay refused to start: `/ready` names it with `why`, and the
+/// metric says so.
+async fn relay_refused_saying(app: &TestApp, why: &str) {
+    let ready = not_ready_naming(app, "relay", "refused").await;
+    assert!(ready["problems"].to_string().contains(why), "{ready}");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("promo_relay_refused 1"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_nothing() {
+    let env = TestEnv::new().await;
+    let campaign = three_entries_published_then_stopped(&env).await;
 
     // The restore: the backup predates the last entry.
     let pool = promo_eventstore::store::connect(&env.database_url, 2)
@@ -311,21 +335,7 @@ async fn a_restored_database_is_refused_and_recover_stream_loses_and_doubles_not
     .unwrap();
 
     let app = TestApp::spawn(&env).await;
-    let ready = not_ready_naming(&app, "relay", "refused").await;
-    assert!(
-        ready["problems"].to_string().contains("restored"),
-        "{ready}"
-    );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(metrics.contains("promo_relay_refused 1"), "{metrics}");
+    relay_refused_saying(&app, "restored").await;
     app.stop().await;
 
     let report = promo_cli::recover_stream::run(
@@ -419,16 +429,7 @@ async fn restore_from_a_cluster_ahead(env: &TestEnv, pool: &sqlx::PgPool) {
 async fn a_database_behind_its_events_transaction_ids_is_refused_and_recover_stream_restamps_them()
 {
     let env = TestEnv::new().await;
-    let app = TestApp::spawn(&env).await;
-    let campaign = app.active_campaign("owner").await;
-    enter_many(&app, campaign, 0, 3).await;
-    participants_projected(&app, campaign, 3).await;
-    eventually(SETTLE, "everything published", || async {
-        let stored = app.count("SELECT count(*) FROM events").await as usize;
-        (stream_events(&env).await.len() == stored).then_some(())
-    })
-    .await;
-    app.stop().await;
+    let campaign = three_entries_published_then_stopped(&env).await;
     let pool = promo_eventstore::store::connect(&env.database_url, 2)
         .await
         .unwrap();
@@ -437,21 +438,7 @@ async fn a_database_behind_its_events_transaction_ids_is_refused_and_recover_str
     // The stream's last event is in the store, unchanged, but from a transaction id this
     // database has not reached.
     let app = TestApp::spawn(&env).await;
-    let ready = not_ready_naming(&app, "relay", "refused").await;
-    assert!(
-        ready["problems"].to_string().contains("transaction id"),
-        "{ready}"
-    );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(metrics.contains("promo_relay_refused 1"), "{metrics}");
+    relay_refused_saying(&app, "transaction id").await;
     // Entries are still taken while the relay refuses; they wait in the store.
     enter_many(&app, campaign, 3, 4).await;
     app.stop().await;
