@@ -57,14 +57,9 @@ async fn seed_entrants(pool: &PgPool, campaign: Uuid, entrants: i64) -> anyhow::
     Ok(())
 }
 
-/// Resident set size (VmRSS) of a process in KiB, from /proc.
+/// Resident set size of a process in KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
+    super::service::status_kib(pid, "VmRSS:")
 }
 
 /// Downloads the list once; returns its length in bytes.

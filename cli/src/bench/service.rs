@@ -73,13 +73,7 @@ impl ServiceProcess {
 
     /// Peak resident set size (VmHWM) in KiB, from /proc.
     pub fn peak_rss_kib(&self) -> Option<u64> {
-        let pid = self.child.id()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
+        status_kib(self.child.id()?, "VmHWM:")
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -101,4 +95,14 @@ pub(super) fn measure_peak_rss(service: &ServiceProcess, rows: &mut Vec<Row>) {
         "≤ 150 MB",
         Some(rss_mib * 1.048_576 <= 150.0),
     ));
+}
+
+/// A KiB figure of `/proc/{pid}/status` (`VmRSS:`, `VmHWM:`, …).
+pub(super) fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
 }

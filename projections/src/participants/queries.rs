@@ -130,16 +130,16 @@ async fn total(
             return count.build_query_scalar().fetch_one(&mut *tx).await;
         }
     };
-    let mut listed = QueryBuilder::new(
-        "SELECT COALESCE(sum(total), 0)::int8 FROM participant_facet_counts WHERE campaign_id = ",
-    );
-    listed.push_bind(campaign_id);
-    if let Some(channel) = filters.channel {
-        listed.push(" AND channel = ").push_bind(channel.as_str());
-    }
-    if let Some(visited) = filters.store_visited {
-        listed.push(" AND store_visited = ").push_bind(visited);
-    }
+    // The counters have the list's channel and store-visit columns, so the
+    // list's own conditions select them.
+    let facets = Filters {
+        is_winner: None,
+        q: None,
+        ..filters.clone()
+    };
+    let mut listed =
+        QueryBuilder::new("SELECT COALESCE(sum(total), 0)::int8 FROM participant_facet_counts");
+    facets.push_where(&mut listed, campaign_id);
     if let Some(initial) = initial {
         listed.push(" AND initial = ").push_bind(initial);
     }
